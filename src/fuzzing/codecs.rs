@@ -1,8 +1,4 @@
-//! Fuzz harnesses. Each `fuzz/fuzz_targets/*.rs` is one line that calls a function here, and
-//! `tests/fuzz_corpus.rs` replays the committed seeds through the same functions, so the
-//! oracles also run under a plain `cargo test`.
-//!
-//! Every harness panics (the fuzzer's "crash") only when an oracle is violated.
+//! Harnesses for the pure codecs.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use crate::frame::{

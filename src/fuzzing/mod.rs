@@ -1,0 +1,18 @@
+//! Fuzz harnesses. Each `fuzz/fuzz_targets/*.rs` is one line that calls a function here, and
+//! `tests/fuzz_corpus.rs` replays the committed seeds under `fuzz/corpus/<target>/` through
+//! [`by_name`], so the oracles also run under a plain `cargo test`.
+//!
+//! Every harness panics (the fuzzer's "crash") only when an oracle is violated.
+
+mod codecs;
+
+pub use codecs::{frame_header, utf8};
+
+/// The harness for a fuzz target, by the target's name.
+pub fn by_name(target: &str) -> Option<fn(&[u8])> {
+    Some(match target {
+        "frame_header" => frame_header,
+        "utf8" => utf8,
+        _ => return None,
+    })
+}
