@@ -21,7 +21,10 @@ fn every_corpus_file_passes_its_harness() {
             replayed += 1;
         }
     }
-    assert!(targets >= 2 && replayed >= targets, "{targets} targets, {replayed} seeds");
+    assert!(
+        targets >= 2 && replayed >= targets,
+        "{targets} targets, {replayed} seeds"
+    );
 }
 
 #[test]
@@ -30,7 +33,10 @@ fn every_fuzz_target_is_one_line_calling_a_known_harness() {
     for file in fs::read_dir(dir).unwrap() {
         let path = file.unwrap().path();
         let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
-        assert!(wswire::fuzzing::by_name(&name).is_some(), "no harness for target {name}");
+        assert!(
+            wswire::fuzzing::by_name(&name).is_some(),
+            "no harness for target {name}"
+        );
         let src = fs::read_to_string(&path).unwrap();
         let call = format!("wswire::fuzzing::{name}(data)");
         assert!(src.contains(&call), "{name}.rs does not call {call}");

@@ -27,8 +27,9 @@ use crate::error::ProtocolError;
 use crate::frame::CloseCode;
 
 /// The outcome of decoding from a buffer that may hold only part of the input.
+///
+/// Not `#[non_exhaustive]`: there is no third outcome (httparse's `Status` has the same shape).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Decoded<T> {
     /// Decoding finished.
     Complete(T),

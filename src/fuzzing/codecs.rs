@@ -35,6 +35,12 @@ pub fn frame_header(data: &[u8]) {
             (Ok(Decoded::Incomplete { needed }), Ok(Decoded::Complete((_, n)))) => {
                 assert!(k + needed <= n, "needed overshoots the header");
             }
+            (prefix @ Ok(Decoded::Complete((_, n))), Ok(Decoded::Complete((_, m)))) => {
+                assert!(
+                    k >= n && n == m && prefix == full,
+                    "a prefix decoded differently"
+                );
+            }
             (Ok(Decoded::Incomplete { .. }), Err(_)) => {}
             (Err(a), Err(b)) => assert_eq!(a, b, "a prefix failed differently"),
             (p, f) => panic!("prefix {k}: {p:?} but whole input: {f:?}"),
