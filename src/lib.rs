@@ -20,6 +20,9 @@
 //! 1. **Pure codecs**: [`frame`] (header, masking, close codes and payloads) and [`utf8`].
 //!    No state, no allocation, no panics on any input.
 //!
+//! Beside the layers, the **opening handshake**: [`handshake`] (HTTP/1.1 for both roles,
+//! RFC 8441/9220 header lists, `http` interop) with the [`extensions`] grammar and hooks.
+//!
 //! ## Decoding a frame with the pure codecs
 //! ```
 //! use wswire::frame::{apply_mask, Decoded, FrameHeader, Opcode};
@@ -56,7 +59,9 @@ extern crate alloc;
 extern crate std;
 
 pub mod error;
+pub mod extensions;
 pub mod frame;
+pub mod handshake;
 pub mod utf8;
 
 #[doc(hidden)]
