@@ -5,14 +5,19 @@
 //! Every harness panics (the fuzzer's "crash") only when an oracle is violated.
 
 mod codecs;
+mod handshake;
 
 pub use codecs::{frame_header, utf8};
+pub use handshake::{extensions_header, handshake_request, handshake_response};
 
 /// The harness for a fuzz target, by the target's name.
 pub fn by_name(target: &str) -> Option<fn(&[u8])> {
     Some(match target {
         "frame_header" => frame_header,
         "utf8" => utf8,
+        "handshake_request" => handshake_request,
+        "handshake_response" => handshake_response,
+        "extensions_header" => extensions_header,
         _ => return None,
     })
 }

@@ -600,7 +600,7 @@ impl ClientHandshake {
         }
         let old = self.head.buf.len();
         let scan = self.head.push(input, self.limits.max_head_bytes);
-        let result = if scan.head_ended || scan.first_line_ended {
+        let result = if scan.line_ended {
             check_response(&self.head.buf, &self.limits, self.accept, &self.expected)
         } else {
             Ok(None)
@@ -650,6 +650,9 @@ fn check_response(
         heap.resize_with(limits.max_headers, MaybeUninit::uninit);
         &mut heap
     };
+    if super::starts_with_empty_lines(buf) {
+        return Err(ResponseError::Malformed);
+    }
     let mut resp = httparse::Response::new(&mut []);
     let n = match httparse::ParserConfig::default()
         .parse_response_with_uninit_headers(&mut resp, buf, slots)

@@ -535,7 +535,9 @@ pub(crate) fn write_header(out: &mut Vec<u8>, name: &str, value: &str) {
 }
 
 /// The bytes of a header block received so far, bounded by the caller's limit, with an
-/// incremental scan for the line ends that make a parse worthwhile.
+/// incremental scan for the line ends that make a parse worthwhile: the block is parsed
+/// again only when a new line has ended, so a peer cannot buy quadratic work one byte at a
+/// time.
 #[derive(Debug, Default)]
 pub(crate) struct HeadBuffer {
     pub(crate) buf: Vec<u8>,
@@ -546,10 +548,9 @@ pub(crate) struct HeadBuffer {
 /// What [`HeadBuffer::push`] found in the new bytes.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Scan {
-    /// A blank line (`\n\n` or `\n\r\n`) now ends a header block.
-    pub(crate) head_ended: bool,
-    /// The first line ended within these bytes.
-    pub(crate) first_line_ended: bool,
+    /// A line ended within these bytes (so possibly the whole block): time to parse again.
+    /// Parses are bounded by the header-count limit, since every line but the last is a field.
+    pub(crate) line_ended: bool,
 }
 
 impl HeadBuffer {
@@ -560,23 +561,26 @@ impl HeadBuffer {
         self.buf
             .extend_from_slice(input.get(..take).unwrap_or_default());
         let mut scan = Scan::default();
-        let start = self.scanned;
-        for (i, &c) in self.buf.iter().enumerate().skip(start) {
-            if c != b'\n' {
-                continue;
-            }
+        let new = self.buf.get(self.scanned..).unwrap_or_default();
+        if let Some(i) = new.iter().position(|&c| c == b'\n') {
+            scan.line_ended = true;
             if self.first_line_end.is_none() {
-                self.first_line_end = Some(i);
-                scan.first_line_ended = true;
-            }
-            let back = |k: usize| i.checked_sub(k).and_then(|j| self.buf.get(j)).copied();
-            if back(1) == Some(b'\n') || (back(1) == Some(b'\r') && back(2) == Some(b'\n')) {
-                scan.head_ended = true;
+                self.first_line_end = Some(self.scanned + i);
             }
         }
         self.scanned = self.buf.len();
         scan
     }
+}
+
+/// Whether `buf` starts with two empty lines. RFC 9112 §2.2 asks a server to ignore *at least
+/// one* empty line before the request line; more are refused, since each would cost a
+/// re-parse of the growing buffer.
+pub(crate) fn starts_with_empty_lines(buf: &[u8]) -> bool {
+    let rest = buf
+        .strip_prefix(b"\r\n")
+        .or_else(|| buf.strip_prefix(b"\n"));
+    rest.is_some_and(|r| r.starts_with(b"\r\n") || r.starts_with(b"\n"))
 }
 
 /// Runs the server's extension negotiators over the client's offers (RFC 6455 §9.1): offers in

@@ -489,7 +489,7 @@ impl ServerHandshake {
         }
         let old = self.head.buf.len();
         let scan = self.head.push(input, self.limits.max_head_bytes);
-        if scan.head_ended || scan.first_line_ended {
+        if scan.line_ended {
             match parse_request(&self.head.buf, &self.limits) {
                 Ok(Progress::Complete { value, consumed }) => {
                     self.state = State::Done;
@@ -540,6 +540,9 @@ pub fn parse_request<'b>(
         heap.resize_with(limits.max_headers, MaybeUninit::uninit);
         &mut heap
     };
+    if super::starts_with_empty_lines(buf) {
+        return Err(RequestError::Malformed);
+    }
     let mut req = httparse::Request::new(&mut []);
     let parsed = req.parse_with_uninit_headers(buf, slots);
     let first_line_end = buf.iter().position(|&c| c == b'\n');
