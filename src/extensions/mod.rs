@@ -418,3 +418,161 @@ pub trait ClientNegotiator: fmt::Debug + Send + Sync {
     /// handshake then fails.
     fn check_response(&self, params: &[Param]) -> Result<(), NegotiationError>;
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec;
+
+    use super::*;
+
+    fn p(name: &str, value: Option<&str>) -> Param {
+        Param::new(name, value).unwrap()
+    }
+
+    fn ext(name: &str, params: Vec<Param>) -> Extension {
+        Extension::with_params(name, params).unwrap()
+    }
+
+    #[test]
+    fn checklist_f1_to_f6_and_f8_parse() {
+        let cases: Vec<(&str, Vec<Extension>)> = vec![
+            ("foo", vec![ext("foo", vec![])]),
+            (
+                "foo;bar;baz=1;bar=2",
+                vec![ext(
+                    "foo",
+                    vec![p("bar", None), p("baz", Some("1")), p("bar", Some("2"))],
+                )],
+            ),
+            (
+                "foo,bar;baz,foo;baz",
+                vec![
+                    ext("foo", vec![]),
+                    ext("bar", vec![p("baz", None)]),
+                    ext("foo", vec![p("baz", None)]),
+                ],
+            ),
+            (
+                "foo;bar=\"hi\"",
+                vec![ext("foo", vec![p("bar", Some("hi"))])],
+            ),
+            (
+                "foo;bar=\"\\0\"",
+                vec![ext("foo", vec![p("bar", Some("0"))])],
+            ),
+            (
+                "foo;bar=\"b\\a\\z\"",
+                vec![ext("foo", vec![p("bar", Some("baz"))])],
+            ),
+            (
+                "foo;bar=\"b\\az\";bar",
+                vec![ext("foo", vec![p("bar", Some("baz")), p("bar", None)])],
+            ),
+            (
+                "foo; bar\t; \tbaz=1\t ;  bar=\"1\"\t\t, \tqux\t ;norf",
+                vec![
+                    ext(
+                        "foo",
+                        vec![p("bar", None), p("baz", Some("1")), p("bar", Some("1"))],
+                    ),
+                    ext("qux", vec![p("norf", None)]),
+                ],
+            ),
+            ("foo;bar = 1", vec![ext("foo", vec![p("bar", Some("1"))])]),
+            (
+                "foo;bar= \"1\" ",
+                vec![ext("foo", vec![p("bar", Some("1"))])],
+            ),
+            ("foo,,bar,", vec![ext("foo", vec![]), ext("bar", vec![])]),
+            (",foo", vec![ext("foo", vec![])]),
+            ("foo;bar,", vec![ext("foo", vec![p("bar", None)])]),
+            (
+                "hasOwnProperty, toString",
+                vec![ext("hasOwnProperty", vec![]), ext("toString", vec![])],
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(parse_header(input.as_bytes()), Ok(expected), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn checklist_f5_f7_f9_f10_f15_f16_errors() {
+        use ExtensionHeaderError::{Empty, InvalidQuotedString, InvalidToken, UnexpectedEnd};
+        let cases = [
+            ("", Empty),
+            (",", Empty),
+            ("  ,  ,", Empty),
+            ("foo;bar=\"baz\"qux", InvalidQuotedString),
+            ("foo;bar=\"baz\" qux", InvalidQuotedString),
+            ("foo;=", InvalidToken),
+            ("foo; =", InvalidToken),
+            ("foo;;", InvalidToken),
+            ("foo; ;", InvalidToken),
+            ("foo;bar=,", InvalidToken),
+            ("foo;bar=\"\"", InvalidToken),
+            ("f oo", InvalidToken),
+            ("foo;ba r", InvalidToken),
+            ("foo;bar=ba z", InvalidToken),
+            ("f@o", InvalidToken),
+            ("f\\oo", InvalidToken),
+            ("\"foo\"", InvalidToken),
+            ("f\"oo\"", InvalidToken),
+            ("foo;b@r", InvalidToken),
+            ("foo;b\\ar", InvalidToken),
+            ("foo;\"bar\"", InvalidToken),
+            ("foo;b\"ar\"", InvalidToken),
+            ("foo;bar=b@z", InvalidToken),
+            ("foo;bar=b\"az\"", InvalidToken),
+            ("foo;bar=\"b@z\"", InvalidToken),
+            ("foo;bar=\"baz;\"", InvalidToken),
+            ("foo;bar=\"\\\\\"", InvalidToken),
+            ("foo;", UnexpectedEnd),
+            ("foo;bar=", UnexpectedEnd),
+            ("foo;bar = ", UnexpectedEnd),
+            ("foo;bar=\"baz", InvalidQuotedString),
+            ("foo;bar=\"1\\", InvalidQuotedString),
+            ("f\u{e9}o", InvalidToken),
+            ("permessage-deflate; x=\"a,b\"", InvalidToken),
+        ];
+        for (input, e) in cases {
+            assert_eq!(parse_header(input.as_bytes()), Err(e), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn checklist_f13_format_and_round_trip() {
+        assert_eq!(format_header(&[ext("foo", vec![])]), "foo");
+        let two = [ext(
+            "foo",
+            vec![p("bar", None), p("bar", Some("2")), p("baz", Some("1"))],
+        )];
+        assert_eq!(format_header(&two), "foo; bar; bar=2; baz=1");
+        let three = [
+            ext("foo", vec![]),
+            ext("foo", vec![p("baz", None)]),
+            ext("bar", vec![p("baz", None)]),
+        ];
+        let text = format_header(&three);
+        assert_eq!(text, "foo, foo; baz, bar; baz");
+        assert_eq!(parse_header(text.as_bytes()).unwrap(), three);
+        assert_eq!(three[1].to_string(), "foo; baz");
+    }
+
+    #[test]
+    fn constructors_keep_the_grammar() {
+        assert_eq!(
+            Param::new("a b", None),
+            Err(ExtensionHeaderError::InvalidToken)
+        );
+        assert_eq!(
+            Param::new("a", Some("")),
+            Err(ExtensionHeaderError::InvalidToken)
+        );
+        assert_eq!(
+            Extension::new("x,y"),
+            Err(ExtensionHeaderError::InvalidToken)
+        );
+        assert_eq!(Extension::new("x").unwrap().params(), &[]);
+    }
+}
