@@ -828,3 +828,93 @@ fn b5_config_headers_come_after_the_mandatory_ones() {
     );
     assert_eq!(String::from_utf8(bytes).unwrap(), expected);
 }
+
+/// The `http` crate interop: the same rules over an `http::Request`.
+#[cfg(feature = "http")]
+mod http_interop {
+    use wswire::handshake::{RequestError, ServerConfig, http_interop};
+
+    fn r0() -> http::request::Builder {
+        http::Request::get("/chat")
+            .header("Host", "server.example.com")
+            .header("Upgrade", "websocket")
+            .header("Connection", "Upgrade")
+            .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .header("Sec-WebSocket-Version", "13")
+    }
+
+    #[test]
+    fn accepts_with_a_101_and_the_negotiated_values() {
+        let mut config = ServerConfig::default();
+        config.subprotocols(["chat"]).unwrap();
+        config.header("Set-Cookie", "a=1").unwrap();
+        let req = r0()
+            .header("Sec-WebSocket-Protocol", "chat, x")
+            .body(())
+            .unwrap();
+        let (resp, negotiated) = http_interop::upgrade(&req, &config).unwrap();
+        assert_eq!(resp.status(), http::StatusCode::SWITCHING_PROTOCOLS);
+        let h = resp.headers();
+        assert_eq!(h["upgrade"], "websocket");
+        assert_eq!(h["connection"], "Upgrade");
+        assert_eq!(h["sec-websocket-accept"], "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        assert_eq!(h["sec-websocket-protocol"], "chat");
+        assert_eq!(h["set-cookie"], "a=1");
+        assert_eq!(negotiated.subprotocol(), Some("chat"));
+        let absolute = http::Request::get("http://server.example.com/chat?x=1")
+            .header("Host", "server.example.com")
+            .header("Upgrade", "websocket")
+            .header("Connection", "Upgrade")
+            .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .header("Sec-WebSocket-Version", "13")
+            .body(())
+            .unwrap();
+        let req = http_interop::validate(&absolute).unwrap();
+        assert_eq!((req.path(), req.query()), ("/chat", Some("x=1")));
+    }
+
+    #[test]
+    fn rejects_with_the_same_statuses_and_headers() {
+        let cases = [
+            (
+                r0().method("POST").body(()).unwrap(),
+                RequestError::MethodNotAllowed,
+                Some(("allow", "GET")),
+            ),
+            (
+                r0().version(http::Version::HTTP_10).body(()).unwrap(),
+                RequestError::UnsupportedHttpVersion,
+                None,
+            ),
+            (
+                r0().version(http::Version::HTTP_2).body(()).unwrap(),
+                RequestError::UnsupportedHttpVersion,
+                None,
+            ),
+            (
+                r0().header("Sec-WebSocket-Version", "13").body(()).unwrap(),
+                RequestError::DuplicateHeader("Sec-WebSocket-Version"),
+                None,
+            ),
+            (
+                {
+                    let mut r = r0().body(()).unwrap();
+                    r.headers_mut()
+                        .insert("sec-websocket-version", "8".parse().unwrap());
+                    r
+                },
+                RequestError::UnsupportedVersion,
+                Some(("sec-websocket-version", "13")),
+            ),
+        ];
+        for (req, error, header) in cases {
+            assert_eq!(http_interop::validate(&req).err(), Some(error));
+            let resp = http_interop::upgrade(&req, &ServerConfig::default()).unwrap_err();
+            assert_eq!(resp.status().as_u16(), error.status().as_u16());
+            assert_eq!(resp.headers()["connection"], "close");
+            if let Some((n, v)) = header {
+                assert_eq!(resp.headers()[n], v);
+            }
+        }
+    }
+}
