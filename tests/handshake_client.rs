@@ -68,7 +68,7 @@ fn bytewise(
     input: &[u8],
 ) -> Result<Option<(Negotiated, usize)>, ResponseError> {
     for (i, b) in input.iter().enumerate() {
-        match hs.handle_input(std::slice::from_ref(b))? {
+        match hs.handle_input(core::slice::from_ref(b))? {
             Progress::NeedMore => {}
             Progress::Complete { value, consumed } => {
                 assert_eq!(consumed, 1);
@@ -83,7 +83,7 @@ fn bytewise(
 fn c1_c8_the_request_has_the_mandatory_headers_and_only_configured_extras() {
     let hs = client(&[], false);
     assert_eq!(
-        std::str::from_utf8(hs.request_bytes()).unwrap(),
+        core::str::from_utf8(hs.request_bytes()).unwrap(),
         "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n\
          Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
          Sec-WebSocket-Version: 13\r\n\r\n"
@@ -99,7 +99,7 @@ fn c1_c8_the_request_has_the_mandatory_headers_and_only_configured_extras() {
     r.extension(Box::new(XExt));
     r.header("Authorization", "Bearer t").unwrap();
     let hs = r.start_with_key(SecWebSocketKey::parse(KEY).unwrap());
-    let text = std::str::from_utf8(hs.request_bytes()).unwrap();
+    let text = core::str::from_utf8(hs.request_bytes()).unwrap();
     assert!(text.starts_with("GET /chat?x=1 HTTP/1.1\r\nHost: example.com:8443\r\n"));
     assert!(text.ends_with(
         "Origin: https://app.example\r\nSec-WebSocket-Protocol: chat, superchat\r\n\
@@ -143,7 +143,7 @@ fn c4_keys_are_fresh_base64_of_16_bytes() {
         assert_eq!(SecWebSocketKey::parse(k.as_str()), Some(k));
     }
     let hs = ClientRequest::new("h", "/").unwrap().start(&mut rng);
-    let text = std::str::from_utf8(hs.request_bytes()).unwrap();
+    let text = core::str::from_utf8(hs.request_bytes()).unwrap();
     assert!(
         text.contains("\r\nSec-WebSocket-Key: ISIjJCUmJygpKissLS4vMA==\r\n"),
         "{text}"

@@ -39,7 +39,7 @@ fn whole(config: &ServerConfig, input: &[u8]) -> Result<Option<(String, usize)>,
 fn bytewise(config: &ServerConfig, input: &[u8]) -> Result<Option<(String, usize)>, RequestError> {
     let mut hs = ServerHandshake::new(config);
     for (i, b) in input.iter().enumerate() {
-        match hs.handle_input(std::slice::from_ref(b))? {
+        match hs.handle_input(core::slice::from_ref(b))? {
             Progress::NeedMore => {}
             Progress::Complete { value, consumed } => {
                 assert_eq!(consumed, 1);
@@ -50,13 +50,15 @@ fn bytewise(config: &ServerConfig, input: &[u8]) -> Result<Option<(String, usize
     Ok(None)
 }
 
-/// Rejection cases: (checklist item, request, status, headers the response must carry).
-fn rejections() -> Vec<(
+/// A rejection case: checklist item, request, status, headers the response must carry.
+type Case = (
     &'static str,
     String,
     u16,
     &'static [(&'static str, &'static str)],
-)> {
+);
+
+fn rejections() -> Vec<Case> {
     const ALLOW: &[(&str, &str)] = &[("Allow", "GET")];
     const VER: &[(&str, &str)] = &[("Sec-WebSocket-Version", "13")];
     vec![

@@ -89,7 +89,13 @@ fn t3_a_key_is_ignored_and_no_accept_is_sent() {
 
 #[test]
 fn t2_t3_t5_invalid_requests_are_refused_with_their_status() {
-    let cases: Vec<(&str, Vec<(&str, &str)>, ConnectError, u16)> = vec![
+    type Case = (
+        &'static str,
+        Vec<(&'static str, &'static str)>,
+        ConnectError,
+        u16,
+    );
+    let cases: Vec<Case> = vec![
         (
             "T2 no :path",
             without(":path"),
