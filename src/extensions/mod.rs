@@ -390,6 +390,13 @@ impl core::error::Error for NegotiationError {}
 ///         offer.is_empty().then(Vec::new)
 ///     }
 /// }
+///
+/// let mut config = wswire::handshake::ServerConfig::default();
+/// config.extension(Box::new(Echo));
+/// let offers = wswire::extensions::parse_header(b"x-echo; a, x-echo, x-other")?;
+/// let accepted = config.negotiate_extensions(&offers);
+/// assert_eq!(wswire::extensions::format_header(&accepted), "x-echo");
+/// # Ok::<(), wswire::extensions::ExtensionHeaderError>(())
 /// ```
 pub trait ServerNegotiator: fmt::Debug + Send + Sync {
     /// The extension token this negotiator handles.
