@@ -51,6 +51,12 @@
 //! ## Crate features
 //! - `std` (default): the standard library. Without it the crate is `no_std` + `alloc`.
 #![no_std]
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::std_instead_of_core,
+    clippy::alloc_instead_of_core
+)]
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

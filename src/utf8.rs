@@ -6,8 +6,10 @@
 //! pieces it keeps at most 3 bytes: the start of a code point that is not complete yet.
 //!
 //! The byte-level rules are exactly those of [`core::str::from_utf8`] (Unicode Table 3-7: no
-//! overlong forms, no surrogates, nothing above U+10FFFF); the validator runs it on each piece
-//! and uses its error position to tell "invalid here" from "cut short at the end".
+//! overlong forms, no surrogates, nothing above U+10FFFF). Each piece is checked by
+//! `simdutf8`'s `compat` validator, which reports errors exactly as `core` does (it uses SIMD
+//! chosen at run time with the `std` feature; `BENCHMARKS.md` shows it pays), and its error
+//! position tells "invalid here" from "cut short at the end".
 
 use core::fmt;
 
@@ -38,11 +40,11 @@ impl Utf8Error {
         ProtocolError::InvalidUtf8(self).close_code()
     }
 
-    /// Converts a `core` error found `base` bytes into the input.
-    pub(crate) fn from_str_error(e: core::str::Utf8Error, base: usize) -> Self {
+    /// Converts a [`check`] error found `base` bytes into the input.
+    pub(crate) fn from_check(e: CheckError, base: usize) -> Self {
         Self {
-            valid_up_to: (base + e.valid_up_to()) as u64,
-            truncated: e.error_len().is_none(),
+            valid_up_to: (base + e.valid_up_to) as u64,
+            truncated: e.error_len.is_none(),
         }
     }
 }
@@ -62,6 +64,35 @@ impl fmt::Display for Utf8Error {
 }
 
 impl core::error::Error for Utf8Error {}
+
+/// Where [`check`] found a problem, as `core::str::Utf8Error` describes it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CheckError {
+    /// Bytes of complete, valid code points before the problem.
+    pub(crate) valid_up_to: usize,
+    /// `None`: the input ends inside a code point that could still be completed.
+    pub(crate) error_len: Option<usize>,
+}
+
+impl From<core::str::Utf8Error> for CheckError {
+    fn from(e: core::str::Utf8Error) -> Self {
+        Self {
+            valid_up_to: e.valid_up_to(),
+            error_len: e.error_len(),
+        }
+    }
+}
+
+/// Validates a complete byte string with the same verdicts as `core::str::from_utf8`.
+#[inline]
+pub(crate) fn check(bytes: &[u8]) -> Result<(), CheckError> {
+    simdutf8::compat::from_utf8(bytes)
+        .map(|_| ())
+        .map_err(|e| CheckError {
+            valid_up_to: e.valid_up_to(),
+            error_len: e.error_len(),
+        })
+}
 
 /// An incremental UTF-8 validator; see the [module docs](self).
 ///
@@ -122,11 +153,11 @@ impl Utf8Validator {
         }
         let base = self.fed;
         self.fed += rest.len() as u64;
-        match core::str::from_utf8(rest) {
-            Ok(_) => Ok(()),
+        match check(rest) {
+            Ok(()) => Ok(()),
             Err(e) => {
-                let at = e.valid_up_to();
-                match (e.error_len(), rest.get(at..)) {
+                let at = e.valid_up_to;
+                match (e.error_len, rest.get(at..)) {
                     (None, Some(tail)) if tail.len() < 4 => {
                         self.partial[..tail.len()].copy_from_slice(tail);
                         self.partial_len = tail.len();
@@ -152,12 +183,12 @@ impl Utf8Validator {
         self.partial[have..have + take].copy_from_slice(head);
         self.fed += take as u64;
         let now = have + take;
-        match core::str::from_utf8(&self.partial[..now]) {
-            Ok(_) => {
+        match check(&self.partial[..now]) {
+            Ok(()) => {
                 self.partial_len = 0;
                 Ok(rest)
             }
-            Err(e) if e.error_len().is_none() => {
+            Err(e) if e.error_len.is_none() => {
                 self.partial_len = now;
                 Ok(rest)
             }

@@ -167,7 +167,7 @@ impl<'a> CloseFrame<'a> {
             return Err(CloseError::InvalidCode(code.0));
         }
         let reason = core::str::from_utf8(reason)
-            .map_err(|e| CloseError::InvalidReason(Utf8Error::from_str_error(e, 2)))?;
+            .map_err(|e| CloseError::InvalidReason(Utf8Error::from_check(e.into(), 2)))?;
         Ok(Some(Self { code, reason }))
     }
 

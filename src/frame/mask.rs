@@ -1,8 +1,13 @@
 //! Payload masking (RFC 6455 §5.3): byte `i` of the payload is XORed with `key[i % 4]`.
 //!
 //! Both functions take `offset`, the number of payload bytes of this frame already masked,
-//! so a payload can be masked in pieces as it arrives. They work a machine word at a time in
-//! safe code; the compiler turns the inner loop into vector instructions.
+//! so a payload can be masked in pieces as it arrives.
+//!
+//! The work is safe code over 64-byte blocks that the compiler turns into vector
+//! instructions. With the `std` feature on x86/x86-64, the *same* safe code is also compiled
+//! with AVX-512F and with AVX2 enabled, and the widest the CPU has is chosen at run time for
+//! inputs of [`SIMD_MIN_LEN`] bytes or more; `BENCHMARKS.md` shows what that buys. The call
+//! into those copies is the one place the crate allows `unsafe`.
 
 /// The 4-byte masking key of a frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -11,7 +16,7 @@ pub struct MaskKey(pub [u8; 4]);
 impl MaskKey {
     /// The key as it applies to payload byte `offset` onwards.
     #[inline]
-    const fn rotated(self, offset: usize) -> [u8; 4] {
+    pub(crate) const fn rotated(self, offset: usize) -> [u8; 4] {
         let k = self.0;
         match offset & 3 {
             0 => k,
@@ -22,13 +27,11 @@ impl MaskKey {
     }
 }
 
-/// Bytes processed per iteration of the wide loop; a multiple of 4 so the key stays aligned.
-const BLOCK: usize = 32;
+/// Bytes processed per iteration of the wide loop; a multiple of 8 so the key stays aligned.
+const BLOCK: usize = 64;
 
-#[inline]
-fn wide_key(k: [u8; 4]) -> u64 {
-    u64::from_ne_bytes([k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3]])
-}
+/// Inputs at least this long use a wider-vector copy of the loops when the CPU has one.
+pub const SIMD_MIN_LEN: usize = 512;
 
 /// Masks (or unmasks) `buf` in place; `offset` is how many bytes of this frame's payload came
 /// before `buf`.
@@ -48,18 +51,19 @@ fn wide_key(k: [u8; 4]) -> u64 {
 /// ```
 #[inline]
 pub fn apply_mask(buf: &mut [u8], key: MaskKey, offset: usize) {
-    let k = key.rotated(offset);
-    let kw = wide_key(k);
-    let (blocks, rest) = buf.as_chunks_mut::<BLOCK>();
-    for block in blocks {
-        let (words, _) = block.as_chunks_mut::<8>();
-        for w in words {
-            *w = (u64::from_ne_bytes(*w) ^ kw).to_ne_bytes();
-        }
+    let key = key.rotated(offset);
+    #[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "x86")))]
+    if buf.len() >= SIMD_MIN_LEN
+        && let Some(level) = wide::Level::detect()
+    {
+        // Align the stores: wide stores that straddle cache lines cost extra.
+        let head = buf.as_ptr().align_offset(BLOCK).min(buf.len());
+        let (a, b) = buf.split_at_mut(head);
+        portable::apply(a, &key);
+        wide::apply(level, b, &MaskKey(key).rotated(head));
+        return;
     }
-    for (i, b) in rest.iter_mut().enumerate() {
-        *b ^= k[i & 3];
-    }
+    portable::apply(buf, &key);
 }
 
 /// Copies `src` into `dst` masking as it goes, over `min(src.len(), dst.len())` bytes, and
@@ -78,21 +82,163 @@ pub fn apply_mask(buf: &mut [u8], key: MaskKey, offset: usize) {
 pub fn copy_masked(dst: &mut [u8], src: &[u8], key: MaskKey, offset: usize) -> usize {
     let n = dst.len().min(src.len());
     let (dst, src) = (&mut dst[..n], &src[..n]);
-    let k = key.rotated(offset);
-    let kw = wide_key(k);
-    let (dblocks, drest) = dst.as_chunks_mut::<BLOCK>();
-    let (sblocks, srest) = src.as_chunks::<BLOCK>();
-    for (d, s) in dblocks.iter_mut().zip(sblocks) {
-        let (dw, _) = d.as_chunks_mut::<8>();
-        let (sw, _) = s.as_chunks::<8>();
-        for (d, s) in dw.iter_mut().zip(sw) {
-            *d = (u64::from_ne_bytes(*s) ^ kw).to_ne_bytes();
+    let key = key.rotated(offset);
+    #[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "x86")))]
+    if n >= SIMD_MIN_LEN
+        && let Some(level) = wide::Level::detect()
+    {
+        let head = dst.as_ptr().align_offset(BLOCK).min(n);
+        let (da, db) = dst.split_at_mut(head);
+        let (sa, sb) = src.split_at(head);
+        portable::copy(da, sa, &key);
+        wide::copy(level, db, sb, &MaskKey(key).rotated(head));
+        return n;
+    }
+    portable::copy(dst, src, &key);
+    n
+}
+
+/// The safe loops. Compiled for the target's baseline here, and again inside [`wide`].
+pub(crate) mod portable {
+    use super::BLOCK;
+
+    /// [`super::apply_mask`] without run-time dispatch; `key` already rotated.
+    #[inline(always)]
+    pub(crate) fn apply(buf: &mut [u8], key: &[u8; 4]) {
+        let (blocks, rest) = buf.as_chunks_mut::<BLOCK>();
+        if !blocks.is_empty() {
+            let key = block_key(key);
+            for block in blocks {
+                for (b, k) in block.iter_mut().zip(&key) {
+                    *b ^= k;
+                }
+            }
+        }
+        let kw = word_key(key);
+        let (words, rest) = rest.as_chunks_mut::<8>();
+        for w in words {
+            *w = (u64::from_ne_bytes(*w) ^ kw).to_ne_bytes();
+        }
+        for (b, k) in rest.iter_mut().zip(key.iter().cycle()) {
+            *b ^= k;
         }
     }
-    for (i, (d, s)) in drest.iter_mut().zip(srest).enumerate() {
-        *d = *s ^ k[i & 3];
+
+    /// [`super::copy_masked`] without run-time dispatch; equal lengths, `key` already rotated.
+    #[inline(always)]
+    pub(crate) fn copy(dst: &mut [u8], src: &[u8], key: &[u8; 4]) {
+        let (dblocks, drest) = dst.as_chunks_mut::<BLOCK>();
+        let (sblocks, srest) = src.as_chunks::<BLOCK>();
+        if !dblocks.is_empty() {
+            let key = block_key(key);
+            for (d, s) in dblocks.iter_mut().zip(sblocks) {
+                for ((d, s), k) in d.iter_mut().zip(s).zip(&key) {
+                    *d = s ^ k;
+                }
+            }
+        }
+        let kw = word_key(key);
+        let (dwords, drest) = drest.as_chunks_mut::<8>();
+        let (swords, srest) = srest.as_chunks::<8>();
+        for (d, s) in dwords.iter_mut().zip(swords) {
+            *d = (u64::from_ne_bytes(*s) ^ kw).to_ne_bytes();
+        }
+        for ((d, s), k) in drest.iter_mut().zip(srest).zip(key.iter().cycle()) {
+            *d = s ^ k;
+        }
     }
-    n
+
+    /// The key repeated over a word.
+    #[inline(always)]
+    fn word_key(&[a, b, c, d]: &[u8; 4]) -> u64 {
+        u64::from_ne_bytes([a, b, c, d, a, b, c, d])
+    }
+
+    /// The key repeated over a block.
+    #[inline(always)]
+    fn block_key(key: &[u8; 4]) -> [u8; BLOCK] {
+        let word = word_key(key).to_ne_bytes();
+        let mut block = [0u8; BLOCK];
+        for chunk in block.as_chunks_mut::<8>().0 {
+            *chunk = word;
+        }
+        block
+    }
+}
+
+/// The [`portable`] loops compiled again with AVX-512F or AVX2 enabled, and chosen at run
+/// time. There are no intrinsics here: the compiler vectorises the same safe code with wider
+/// registers. The only `unsafe` is the call into a `#[target_feature]` function, which is
+/// sound once the CPU is known to have the feature.
+#[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "x86")))]
+#[allow(unsafe_code)]
+pub(crate) mod wide {
+    use super::portable;
+
+    /// A vector extension the CPU was seen to support. Only [`Level::detect`] makes one.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(crate) enum Level {
+        Avx512,
+        Avx2,
+    }
+
+    impl Level {
+        /// The widest supported level, if any (the check is a cached atomic load).
+        #[inline]
+        pub(crate) fn detect() -> Option<Self> {
+            if std::is_x86_feature_detected!("avx512f") {
+                Some(Self::Avx512)
+            } else if std::is_x86_feature_detected!("avx2") {
+                Some(Self::Avx2)
+            } else {
+                None
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    fn apply_avx512(buf: &mut [u8], key: &[u8; 4]) {
+        portable::apply(buf, key);
+    }
+
+    #[target_feature(enable = "avx512f")]
+    fn copy_avx512(dst: &mut [u8], src: &[u8], key: &[u8; 4]) {
+        portable::copy(dst, src, key);
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn apply_avx2(buf: &mut [u8], key: &[u8; 4]) {
+        portable::apply(buf, key);
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn copy_avx2(dst: &mut [u8], src: &[u8], key: &[u8; 4]) {
+        portable::copy(dst, src, key);
+    }
+
+    /// [`portable::apply`] with the wider registers of `level`.
+    #[inline]
+    pub(crate) fn apply(level: Level, buf: &mut [u8], key: &[u8; 4]) {
+        match level {
+            // SAFETY: a `Level` exists only as returned by `Level::detect`, which saw the CPU
+            // report AVX-512F; the callee is safe code compiled for that feature.
+            Level::Avx512 => unsafe { apply_avx512(buf, key) },
+            // SAFETY: as above, for AVX2.
+            Level::Avx2 => unsafe { apply_avx2(buf, key) },
+        }
+    }
+
+    /// [`portable::copy`] with the wider registers of `level`.
+    #[inline]
+    pub(crate) fn copy(level: Level, dst: &mut [u8], src: &[u8], key: &[u8; 4]) {
+        match level {
+            // SAFETY: a `Level` exists only as returned by `Level::detect`, which saw the CPU
+            // report AVX-512F; the callee is safe code compiled for that feature.
+            Level::Avx512 => unsafe { copy_avx512(dst, src, key) },
+            // SAFETY: as above, for AVX2.
+            Level::Avx2 => unsafe { copy_avx2(dst, src, key) },
+        }
+    }
 }
 
 #[cfg(test)]
@@ -108,9 +254,9 @@ mod tests {
     #[test]
     fn every_length_offset_and_alignment_matches_bytewise() {
         let key = MaskKey([0x12, 0x34, 0x56, 0x78]);
-        let data: [u8; 340] = core::array::from_fn(|i| (i * 7 + 3).to_le_bytes()[0]);
+        let data: [u8; 1200] = core::array::from_fn(|i| (i * 7 + 3).to_le_bytes()[0]);
         for align in 0..8 {
-            for len in 0..=300 {
+            for len in (0..=300).chain([511, 512, 513, 1000, 1100]) {
                 for offset in 0..4 {
                     let src = &data[align..align + len];
                     let mut expected = src.to_vec();
@@ -118,10 +264,53 @@ mod tests {
                     let mut inplace = data;
                     apply_mask(&mut inplace[align..align + len], key, offset);
                     assert_eq!(&inplace[align..align + len], &expected[..]);
-                    let mut out = [0u8; 340];
+                    let mut out = [0u8; 1200];
                     let n = copy_masked(&mut out[align..align + len], src, key, offset);
                     assert_eq!(n, len);
                     assert_eq!(&out[align..align + len], &expected[..]);
+                }
+            }
+        }
+    }
+
+    /// Every wide level the CPU has against the portable loops: every length 0..=300 and
+    /// around the dispatch threshold, every key offset, every alignment.
+    #[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "x86")))]
+    #[test]
+    fn wide_paths_equal_portable_path() {
+        let mut levels = std::vec::Vec::new();
+        if std::is_x86_feature_detected!("avx512f") {
+            levels.push(wide::Level::Avx512);
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            levels.push(wide::Level::Avx2);
+        }
+        let data: [u8; 1200] = core::array::from_fn(|i| (i * 31 + 7).to_le_bytes()[0]);
+        let lens = (0..=300)
+            .chain(SIMD_MIN_LEN - 40..SIMD_MIN_LEN + 300)
+            .chain([1100]);
+        for level in levels {
+            for len in lens.clone() {
+                for align in 0..8 {
+                    for offset in 0..4 {
+                        let key = MaskKey([0xa1, 0x02, 0xf3, 0x5c]).rotated(offset);
+                        let src = &data[align..align + len];
+                        let (mut a, mut b) = (data, data);
+                        portable::apply(&mut a[align..align + len], &key);
+                        wide::apply(level, &mut b[align..align + len], &key);
+                        assert_eq!(
+                            a, b,
+                            "{level:?} apply len {len} align {align} offset {offset}"
+                        );
+                        let (mut c, mut d) = ([0u8; 1200], [0u8; 1200]);
+                        portable::copy(&mut c[align..align + len], src, &key);
+                        wide::copy(level, &mut d[align..align + len], src, &key);
+                        assert_eq!(
+                            c, d,
+                            "{level:?} copy len {len} align {align} offset {offset}"
+                        );
+                        assert_eq!(&c[align..align + len], &a[align..align + len]);
+                    }
                 }
             }
         }

@@ -90,3 +90,15 @@ pub fn utf8(data: &[u8]) {
         (e, g) => panic!("validator disagrees with core: {e:?} vs {g:?}"),
     }
 }
+
+/// [`crate::frame::apply_mask`] forced onto the portable (baseline-vector) path, for the
+/// benchmarks that show what the wide path buys.
+pub fn apply_mask_portable(buf: &mut [u8], key: crate::frame::MaskKey, offset: usize) {
+    crate::frame::mask::portable::apply(buf, &key.rotated(offset));
+}
+
+/// [`crate::frame::copy_masked`] forced onto the portable path; equal lengths only.
+pub fn copy_masked_portable(dst: &mut [u8], src: &[u8], key: crate::frame::MaskKey) {
+    let n = dst.len().min(src.len());
+    crate::frame::mask::portable::copy(&mut dst[..n], &src[..n], &key.rotated(0));
+}

@@ -7,7 +7,7 @@
 mod codecs;
 mod handshake;
 
-pub use codecs::{frame_header, utf8};
+pub use codecs::{apply_mask_portable, copy_masked_portable, frame_header, utf8};
 pub use handshake::{extensions_header, handshake_request, handshake_response};
 
 /// The harness for a fuzz target, by the target's name.
