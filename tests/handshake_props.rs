@@ -218,3 +218,53 @@ proptest! {
         }
     }
 }
+
+/// The committed seeds of `target`.
+fn seeds(target: &str) -> Vec<Vec<u8>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
+    let mut v: Vec<Vec<u8>> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|f| std::fs::read(f.unwrap().path()).unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Applies byte edits to a seed: (position, operation, byte).
+fn mutate(seed: &[u8], edits: &[(usize, u8, u8)]) -> Vec<u8> {
+    let mut v = seed.to_vec();
+    for &(pos, op, byte) in edits {
+        let at = pos % (v.len() + 1);
+        match op % 4 {
+            0 => v.insert(at, byte),
+            1 if at < v.len() => {
+                v.remove(at);
+            }
+            2 if at < v.len() => v[at] = byte,
+            _ => v.insert(at, b"\r\n:;,=\" \t"[usize::from(byte) % 9]),
+        }
+    }
+    v
+}
+
+proptest! {
+    /// A stand-in for the fuzzer where cargo-fuzz is not installed: the three harnesses'
+    /// oracles hold on randomly edited seeds.
+    #[test]
+    fn fuzz_oracles_hold_on_mutated_seeds(
+        which in 0..3usize,
+        pick in any::<prop::sample::Index>(),
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 0..6),
+    ) {
+        let (target, harness): (&str, fn(&[u8])) = match which {
+            0 => ("handshake_request", wswire::fuzzing::handshake_request),
+            1 => ("handshake_response", wswire::fuzzing::handshake_response),
+            _ => ("extensions_header", wswire::fuzzing::extensions_header),
+        };
+        let seeds = seeds(target);
+        let seed: &Vec<u8> = pick.get(&seeds);
+        harness(&mutate(seed, &edits));
+    }
+}
