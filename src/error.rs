@@ -22,6 +22,37 @@ pub enum ProtocolError {
     Close(CloseError),
     /// Text (or a close reason) that is not UTF-8 (RFC 6455 §8.1).
     InvalidUtf8(Utf8Error),
+    /// A client sent an unmasked frame (RFC 6455 §5.1: "a server MUST close the connection
+    /// upon receiving a frame that is not masked").
+    UnmaskedFrame,
+    /// A server sent a masked frame (RFC 6455 §5.1).
+    MaskedFrame,
+    /// RSV bits that no negotiated extension gave a meaning to, or on a frame where the
+    /// extension does not allow them (RFC 6455 §5.2; RFC 7692 §6).
+    ReservedBits(u8),
+    /// A continuation frame with no message to continue (RFC 6455 §5.4).
+    UnexpectedContinuation,
+    /// A new text or binary frame while a fragmented message is still open (RFC 6455 §5.4).
+    ExpectedContinuation,
+    /// A frame's payload is larger than the configured `max_frame_payload` (close code 1009).
+    FrameTooLarge {
+        /// The announced payload length.
+        len: u64,
+        /// The configured limit.
+        max: u64,
+    },
+    /// A message (the sum of its fragments) is larger than `max_message_size` (close 1009).
+    MessageTooLarge {
+        /// The size the message would reach with this frame.
+        len: u64,
+        /// The configured limit.
+        max: u64,
+    },
+    /// A message arrived in more fragments than `max_fragments` allows (close code 1008).
+    TooManyFragments {
+        /// The configured limit.
+        max: u32,
+    },
 }
 
 impl ProtocolError {
@@ -33,7 +64,14 @@ impl ProtocolError {
             Self::Close(CloseError::InvalidReason(_)) | Self::InvalidUtf8(_) => {
                 CloseCode::INVALID_PAYLOAD
             }
-            Self::Close(_) => CloseCode::PROTOCOL_ERROR,
+            Self::Close(_)
+            | Self::UnmaskedFrame
+            | Self::MaskedFrame
+            | Self::ReservedBits(_)
+            | Self::UnexpectedContinuation
+            | Self::ExpectedContinuation => CloseCode::PROTOCOL_ERROR,
+            Self::FrameTooLarge { .. } | Self::MessageTooLarge { .. } => CloseCode::MESSAGE_TOO_BIG,
+            Self::TooManyFragments { .. } => CloseCode::POLICY_VIOLATION,
         }
     }
 }
@@ -62,6 +100,20 @@ impl fmt::Display for ProtocolError {
             Self::Frame(e) => write!(f, "invalid frame: {e}"),
             Self::Close(e) => write!(f, "invalid close frame: {e}"),
             Self::InvalidUtf8(e) => write!(f, "invalid text: {e}"),
+            Self::UnmaskedFrame => f.write_str("client frame is not masked"),
+            Self::MaskedFrame => f.write_str("server frame is masked"),
+            Self::ReservedBits(bits) => write!(f, "reserved bits {bits:#04x} set"),
+            Self::UnexpectedContinuation => f.write_str("continuation frame without a message"),
+            Self::ExpectedContinuation => {
+                f.write_str("new data frame while a fragmented message is open")
+            }
+            Self::FrameTooLarge { len, max } => {
+                write!(f, "frame payload of {len} bytes exceeds the limit of {max}")
+            }
+            Self::MessageTooLarge { len, max } => {
+                write!(f, "message of {len} bytes exceeds the limit of {max}")
+            }
+            Self::TooManyFragments { max } => write!(f, "message has more than {max} fragments"),
         }
     }
 }
@@ -72,6 +124,7 @@ impl core::error::Error for ProtocolError {
             Self::Frame(e) => Some(e),
             Self::Close(e) => Some(e),
             Self::InvalidUtf8(e) => Some(e),
+            _ => None,
         }
     }
 }

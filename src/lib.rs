@@ -68,10 +68,21 @@ pub mod error;
 pub mod extensions;
 pub mod frame;
 pub mod handshake;
+pub mod recv;
 pub mod utf8;
 
 #[doc(hidden)]
 pub mod fuzzing;
 
 pub use error::{ProtocolError, UsageError};
+
+/// Which end of the connection an endpoint is. It decides masking (RFC 6455 §5.1, §5.3):
+/// a client masks every frame it sends and expects unmasked frames; a server the reverse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The end that opened the connection (sends masked frames).
+    Client,
+    /// The end that accepted it (sends unmasked frames).
+    Server,
+}
 pub use frame::CloseCode;

@@ -65,6 +65,21 @@ impl fmt::Display for Utf8Error {
 
 impl core::error::Error for Utf8Error {}
 
+/// One complete, validated code point, as returned by [`Utf8Validator::complete_pending`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CodePoint {
+    bytes: [u8; 4],
+    len: usize,
+}
+
+impl CodePoint {
+    /// The code point as a string slice.
+    pub fn as_str(&self) -> &str {
+        // Validated when it was made; `check` cannot fail here, and "" is never reached.
+        check(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
 /// Where [`check`] found a problem, as `core::str::Utf8Error` describes it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct CheckError {
@@ -85,13 +100,32 @@ impl From<core::str::Utf8Error> for CheckError {
 
 /// Validates a complete byte string with the same verdicts as `core::str::from_utf8`.
 #[inline]
-pub(crate) fn check(bytes: &[u8]) -> Result<(), CheckError> {
-    simdutf8::compat::from_utf8(bytes)
-        .map(|_| ())
-        .map_err(|e| CheckError {
-            valid_up_to: e.valid_up_to(),
-            error_len: e.error_len(),
-        })
+pub(crate) fn check(bytes: &[u8]) -> Result<&str, CheckError> {
+    simdutf8::compat::from_utf8(bytes).map_err(|e| CheckError {
+        valid_up_to: e.valid_up_to(),
+        error_len: e.error_len(),
+    })
+}
+
+/// The length of the longest prefix of `bytes` that does not end inside an unfinished code
+/// point: at most 3 bytes are cut, and only before a lead byte whose sequence needs more
+/// bytes than are left. Invalid bytes are never cut, so validation still sees them.
+#[inline]
+fn boundary(bytes: &[u8]) -> usize {
+    let n = bytes.len();
+    for back in 1..=n.min(3) {
+        let b = bytes[n - back];
+        if b & 0xC0 != 0x80 {
+            let w = match b {
+                0xC2..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF4 => 4,
+                _ => 1,
+            };
+            return if w > back { n - back } else { n };
+        }
+    }
+    n
 }
 
 /// An incremental UTF-8 validator; see the [module docs](self).
@@ -154,7 +188,7 @@ impl Utf8Validator {
         let base = self.fed;
         self.fed += rest.len() as u64;
         match check(rest) {
-            Ok(()) => Ok(()),
+            Ok(_) => Ok(()),
             Err(e) => {
                 let at = e.valid_up_to;
                 match (e.error_len, rest.get(at..)) {
@@ -184,7 +218,7 @@ impl Utf8Validator {
         self.fed += take as u64;
         let now = have + take;
         match check(&self.partial[..now]) {
-            Ok(()) => {
+            Ok(_) => {
                 self.partial_len = 0;
                 Ok(rest)
             }
@@ -197,6 +231,89 @@ impl Utf8Validator {
                 truncated: false,
             }),
         }
+    }
+
+    /// Validates the next piece and returns the part of it that is complete code points, as
+    /// a `&str` (one validation pass; no `unsafe`).
+    ///
+    /// Bytes that finish a code point begun in an earlier piece are validated but not part of
+    /// the result (use [`complete_pending`](Self::complete_pending) to get that code point);
+    /// bytes at the end that begin an unfinished code point are kept for the next piece.
+    ///
+    /// # Errors
+    /// As [`feed`](Self::feed).
+    ///
+    /// ```
+    /// use wswire::utf8::Utf8Validator;
+    /// let mut v = Utf8Validator::new();
+    /// assert_eq!(v.feed_str("aκ".as_bytes()[..2].as_ref()).unwrap(), "a");
+    /// assert_eq!(v.complete_pending(&[0xba]).unwrap().unwrap().as_str(), "κ");
+    /// ```
+    #[inline]
+    pub fn feed_str<'a>(&mut self, chunk: &'a [u8]) -> Result<&'a str, Utf8Error> {
+        let mut rest = chunk;
+        if self.partial_len != 0 {
+            rest = self.complete_partial(rest)?;
+            if self.partial_len != 0 {
+                return Ok("");
+            }
+        }
+        let (head, tail) = rest.split_at(boundary(rest));
+        let base = self.fed;
+        let text = check(head).map_err(|e| Utf8Error {
+            valid_up_to: base + e.valid_up_to as u64,
+            truncated: false,
+        })?;
+        self.fed += rest.len() as u64;
+        if !tail.is_empty() {
+            // `boundary` cut only before a lead byte that needs more bytes than are left, so
+            // the tail can only be a valid unfinished prefix or invalid.
+            match check(tail) {
+                Err(e) if e.error_len.is_none() => {
+                    self.partial[..tail.len()].copy_from_slice(tail);
+                    self.partial_len = tail.len();
+                }
+                _ => {
+                    return Err(Utf8Error {
+                        valid_up_to: base + head.len() as u64,
+                        truncated: false,
+                    });
+                }
+            }
+        }
+        Ok(text)
+    }
+
+    /// How many more bytes the unfinished code point needs (0 when none is pending).
+    #[inline]
+    pub fn needed(&self) -> usize {
+        if self.partial_len == 0 {
+            0
+        } else {
+            width(self.partial[0]).saturating_sub(self.partial_len)
+        }
+    }
+
+    /// Feeds bytes towards the unfinished code point, at most [`needed`](Self::needed) of
+    /// them (any more are ignored), and returns the code point once it is complete.
+    ///
+    /// # Errors
+    /// As [`feed`](Self::feed).
+    pub fn complete_pending(&mut self, bytes: &[u8]) -> Result<Option<CodePoint>, Utf8Error> {
+        let take = self.needed().min(bytes.len());
+        if take == 0 {
+            return Ok(None);
+        }
+        self.complete_partial(&bytes[..take])?;
+        if self.partial_len != 0 {
+            return Ok(None);
+        }
+        // Completed: the code point is still in `partial`, and was just validated.
+        let len = width(self.partial[0]);
+        Ok(Some(CodePoint {
+            bytes: self.partial,
+            len,
+        }))
     }
 
     /// Ends the input: fails if it stopped inside a code point. Resets the validator either way.

@@ -1,0 +1,748 @@
+//! The receiving half: bytes in, events out (RFC 6455 §5, §6.2).
+//!
+//! Two levels over **one decoder**:
+//!
+//! 1. [`Decoder`] — zero-copy. It works on a buffer the caller owns (`&mut [u8]`), unmasks
+//!    payload in place, and reports how many bytes it consumed; events borrow the buffer.
+//!    It allocates nothing. Data arrives as chunks as soon as bytes are there (a 1 GiB
+//!    message needs O(chunk) memory); text chunks are validated and end on code-point
+//!    boundaries.
+//! 2. [`Receiver`] — buffered. `handle_input(&[u8])` (or a read straight into
+//!    [`Receiver::spare_capacity`]) then [`Receiver::poll_event`]. It delivers whole messages
+//!    (assembled, bounded by `max_message_size`) or, with [`Delivery::Chunks`], the decoder's
+//!    chunks as they are.
+//!
+//! Every rule is checked from the frame header **before** any payload is buffered: masking
+//! by role (§5.1), RSV bits (§5.2), opcode sequencing (§5.4), control-frame shape (§5.5), and
+//! the size limits. Text is validated as it arrives and fails at the first invalid byte, even
+//! in the middle of a frame (§8.1; Autobahn 6.4.x). After a Close frame, or after an error,
+//! all further input is consumed and ignored (§5.5.1, §7.1.7).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::ops::Range;
+
+use crate::Role;
+use crate::error::ProtocolError;
+use crate::frame::{
+    CloseFrame, Decoded, FrameHeader, LengthRule, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, Opcode, Rsv,
+    apply_mask,
+};
+use crate::utf8::{CodePoint, Utf8Validator};
+
+/// The smallest buffer [`Decoder::decode`] can always make progress in: a whole control frame
+/// (header and 125-byte payload), which is decoded only once it is all present.
+pub const MIN_DECODE_BUFFER: usize = MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD;
+
+/// Receive-side limits and rules. `Default` gives the strict, bounded settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecvConfig {
+    /// The largest payload one data frame may announce; larger fails with 1009 at the header.
+    /// Default 64 MiB.
+    pub max_frame_payload: u64,
+    /// The largest message (sum of its fragments); larger fails with 1009 at the header of
+    /// the fragment that crosses it. Default 64 MiB (Node's `ws` uses 100 MiB, Python's
+    /// `websockets` 1 MiB).
+    pub max_message_size: u64,
+    /// The most fragments one message may have, counting empty ones; more fails with 1008.
+    /// Default `None`: memory is bounded by `max_message_size` whatever the count.
+    pub max_fragments: Option<u32>,
+    /// Whether non-minimal payload-length encodings are refused (the default, RFC 6455 §5.2)
+    /// or tolerated.
+    pub length_rule: LengthRule,
+    /// Validate text as UTF-8 (default `true`). When `false`, text arrives as
+    /// [`Event::UncheckedText`] (like `ws`'s `skipUTF8Validation`); close reasons are still
+    /// validated.
+    pub validate_utf8: bool,
+    /// RSV bits a negotiated extension allows on the first frame of a data message (RSV1 for
+    /// permessage-deflate, RFC 7692 §6). Continuation and control frames must have none.
+    /// Default: none.
+    pub allowed_rsv: Rsv,
+}
+
+impl Default for RecvConfig {
+    fn default() -> Self {
+        Self {
+            max_frame_payload: 64 << 20,
+            max_message_size: 64 << 20,
+            max_fragments: None,
+            length_rule: LengthRule::Minimal,
+            validate_utf8: true,
+            allowed_rsv: Rsv::NONE,
+        }
+    }
+}
+
+/// Something the peer sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// Text: a whole message, or with [`Delivery::Chunks`] / [`Decoder`] a piece of one that
+    /// ends on a code-point boundary. `fin` marks the last piece of the message.
+    Text {
+        /// Validated UTF-8.
+        data: &'a str,
+        /// Whether the message is complete with this piece.
+        fin: bool,
+    },
+    /// Binary data: a whole message or a piece of one.
+    Binary {
+        /// The payload bytes.
+        data: &'a [u8],
+        /// Whether the message is complete with this piece.
+        fin: bool,
+    },
+    /// Text that was not validated, because [`RecvConfig::validate_utf8`] is off.
+    UncheckedText {
+        /// The payload bytes, possibly not UTF-8.
+        data: &'a [u8],
+        /// Whether the message is complete with this piece.
+        fin: bool,
+    },
+    /// A Ping with its application data (never UTF-8-checked). RFC 6455 §5.5.2 asks for a
+    /// Pong with the same data; the connection layer sends it.
+    Ping(&'a [u8]),
+    /// A Pong with its application data.
+    Pong(&'a [u8]),
+    /// A Close frame: `None` when it carried no status (report 1005). Nothing follows it.
+    Close(Option<CloseFrame<'a>>),
+}
+
+/// What one call of [`Decoder::decode`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub struct Step<'a> {
+    /// Bytes at the start of the buffer that are finished with; drop them before the next
+    /// call. `0` with no event means "need more bytes".
+    pub consumed: usize,
+    /// The event decoded, if any.
+    pub event: Option<Event<'a>>,
+}
+
+/// How a [`Receiver`] hands data messages over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Delivery {
+    /// Whole messages, assembled up to `max_message_size` (the default). A message that is
+    /// one frame already in the buffer is handed over without a copy.
+    #[default]
+    Messages,
+    /// Pieces as they arrive, each with a `fin` marker; memory stays O(read size).
+    Chunks,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Binary,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Open,
+    /// A Close frame was received: further input is ignored.
+    Closed,
+    /// The peer broke the protocol: further input is ignored.
+    Failed,
+}
+
+/// A data frame whose payload is still arriving.
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    kind: Kind,
+    fin: bool,
+    mask: Option<crate::frame::MaskKey>,
+    remaining: u64,
+    /// Payload bytes already unmasked (only `& 3` matters).
+    offset: usize,
+}
+
+/// The data message in progress.
+#[derive(Clone, Copy, Debug)]
+struct Message {
+    size: u64,
+    fragments: u32,
+}
+
+/// What the decoder found, as positions in the buffer, before any borrow is made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum RawEvent {
+    Data {
+        kind: Kind,
+        range: Range<usize>,
+        fin: bool,
+    },
+    Ping(Range<usize>),
+    Pong(Range<usize>),
+    Close(Range<usize>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct RawStep {
+    consumed: usize,
+    event: Option<RawEvent>,
+}
+
+impl RawStep {
+    const NEED_MORE: Self = Self {
+        consumed: 0,
+        event: None,
+    };
+}
+
+/// The zero-copy frame decoder; see the [module docs](self).
+///
+/// ```
+/// use wswire::Role;
+/// use wswire::recv::{Decoder, RecvConfig};
+///
+/// let mut decoder = Decoder::new(Role::Client, RecvConfig::default());
+/// // A text message in two fragments, then a ping (RFC 6455 §5.7).
+/// let mut wire = [0x01, 0x03, b'H', b'e', b'l', 0x80, 0x02, b'l', b'o', 0x89, 0x00];
+/// let mut buf = &mut wire[..];
+/// let mut seen = Vec::new();
+/// loop {
+///     let step = decoder.decode(buf)?;
+///     let consumed = step.consumed;
+///     match step.event {
+///         Some(event) => seen.push(format!("{event:?}")),
+///         None if consumed == 0 => break, // need more bytes
+///         None => {}
+///     }
+///     buf = &mut buf[consumed..];
+/// }
+/// assert_eq!(seen, [
+///     r#"Text { data: "Hel", fin: false }"#,
+///     r#"Text { data: "lo", fin: true }"#,
+///     "Ping([])",
+/// ]);
+/// # Ok::<(), wswire::ProtocolError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Decoder {
+    role: Role,
+    config: RecvConfig,
+    state: State,
+    frame: Option<Frame>,
+    message: Option<Message>,
+    utf8: Utf8Validator,
+    /// A code point completed across a chunk boundary, for the event that reports it.
+    completed: CodePoint,
+    /// The kind of the current (or last) data message.
+    kind: Kind,
+}
+
+impl Decoder {
+    /// A decoder for an endpoint of the given role (a server expects masked frames).
+    pub fn new(role: Role, config: RecvConfig) -> Self {
+        Self {
+            role,
+            config,
+            state: State::Open,
+            frame: None,
+            message: None,
+            utf8: Utf8Validator::new(),
+            completed: CodePoint::default(),
+            kind: Kind::Binary,
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &RecvConfig {
+        &self.config
+    }
+
+    /// Changes the configuration, e.g. `allowed_rsv` once an extension is negotiated.
+    pub fn config_mut(&mut self) -> &mut RecvConfig {
+        &mut self.config
+    }
+
+    /// Whether a Close frame was received (all later input is ignored).
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    /// Whether the peer broke the protocol (all later input is ignored).
+    pub fn is_failed(&self) -> bool {
+        self.state == State::Failed
+    }
+
+    /// Whether a fragmented data message has started and not finished.
+    pub fn in_message(&self) -> bool {
+        self.message.is_some()
+    }
+
+    /// Decodes from the start of `buf`: at most one event per call.
+    ///
+    /// Call again with `&mut buf[step.consumed..]` (plus any new bytes) until a call consumes
+    /// nothing and returns no event: then more bytes are needed. Bytes not consumed must be
+    /// presented again. A buffer of [`MIN_DECODE_BUFFER`] bytes always suffices to progress.
+    ///
+    /// # Errors
+    /// A [`ProtocolError`] (with its close code) the first time the peer breaks a rule; after
+    /// that the decoder consumes and ignores everything.
+    pub fn decode<'a>(&'a mut self, buf: &'a mut [u8]) -> Result<Step<'a>, ProtocolError> {
+        let raw = self.decode_raw(buf)?;
+        let event = match raw.event {
+            None => None,
+            Some(ev) => Some(self.make_event(buf, ev)?),
+        };
+        Ok(Step {
+            consumed: raw.consumed,
+            event,
+        })
+    }
+
+    fn fail(&mut self, e: ProtocolError) -> ProtocolError {
+        self.state = State::Failed;
+        self.frame = None;
+        self.message = None;
+        e
+    }
+
+    /// Does everything but make the borrowed event: header checks, unmasking, state.
+    fn decode_raw(&mut self, buf: &mut [u8]) -> Result<RawStep, ProtocolError> {
+        if self.state != State::Open {
+            return Ok(RawStep {
+                consumed: buf.len(),
+                event: None,
+            });
+        }
+        let (frame, start) = match self.frame {
+            Some(frame) => (frame, 0),
+            None => {
+                let (header, n) = match FrameHeader::decode_with(buf, self.config.length_rule) {
+                    Ok(Decoded::Complete(x)) => x,
+                    Ok(Decoded::Incomplete { .. }) => return Ok(RawStep::NEED_MORE),
+                    Err(e) => return Err(self.fail(e.into())),
+                };
+                if let Err(e) = self.check_header(&header) {
+                    return Err(self.fail(e));
+                }
+                if header.opcode.is_control() {
+                    return Ok(Self::control(buf, &header, n));
+                }
+                let kind = self.begin_data_frame(&header);
+                let frame = Frame {
+                    kind,
+                    fin: header.fin,
+                    mask: header.mask,
+                    remaining: header.payload_len,
+                    offset: 0,
+                };
+                self.frame = Some(frame);
+                (frame, n)
+            }
+        };
+        let available = buf.len() - start;
+        let mut take = usize::try_from(frame.remaining).map_or(available, |r| r.min(available));
+        let pending = self.utf8.needed();
+        if pending != 0 && frame.kind == Kind::Text && self.config.validate_utf8 {
+            // Finish the code point begun in the last chunk first, as its own event.
+            take = take.min(pending);
+        }
+        if take == 0 && frame.remaining != 0 {
+            return Ok(RawStep {
+                consumed: start,
+                event: None,
+            });
+        }
+        let range = start..start + take;
+        if let Some(key) = frame.mask {
+            apply_mask(&mut buf[range.clone()], key, frame.offset);
+        }
+        let remaining = frame.remaining - take as u64;
+        let fin = remaining == 0 && frame.fin;
+        if remaining == 0 {
+            self.frame = None;
+            if fin {
+                self.message = None;
+            }
+        } else {
+            self.frame = Some(Frame {
+                remaining,
+                offset: frame.offset + take,
+                ..frame
+            });
+        }
+        Ok(RawStep {
+            consumed: range.end,
+            event: Some(RawEvent::Data {
+                kind: frame.kind,
+                range,
+                fin,
+            }),
+        })
+    }
+
+    /// A control frame: decoded only when all of it is present (≤ 139 bytes).
+    fn control(buf: &mut [u8], header: &FrameHeader, n: usize) -> RawStep {
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "the header codec checked ≤ 125"
+        )]
+        let end = n + header.payload_len as usize;
+        let Some(payload) = buf.get_mut(n..end) else {
+            return RawStep::NEED_MORE;
+        };
+        if let Some(key) = header.mask {
+            apply_mask(payload, key, 0);
+        }
+        let range = n..end;
+        let event = match header.opcode {
+            Opcode::Ping => RawEvent::Ping(range),
+            Opcode::Pong => RawEvent::Pong(range),
+            _ => RawEvent::Close(range),
+        };
+        RawStep {
+            consumed: end,
+            event: Some(event),
+        }
+    }
+
+    /// Every rule that can be judged from a header, before its payload is touched.
+    fn check_header(&self, h: &FrameHeader) -> Result<(), ProtocolError> {
+        // RFC 6455 §5.1: clients mask, servers don't.
+        match (self.role, h.mask.is_some()) {
+            (Role::Server, false) => return Err(ProtocolError::UnmaskedFrame),
+            (Role::Client, true) => return Err(ProtocolError::MaskedFrame),
+            _ => {}
+        }
+        // RFC 6455 §5.2: RSV bits only as a negotiated extension defines them; RFC 7692 §6:
+        // RSV1 only on the first frame of a data message.
+        let allowed = if h.opcode.is_data_start() {
+            self.config.allowed_rsv
+        } else {
+            Rsv::NONE
+        };
+        if !allowed.contains(h.rsv) {
+            return Err(ProtocolError::ReservedBits(h.rsv.bits()));
+        }
+        // RFC 6455 §5.4: fragments of one message are not interleaved with another.
+        let so_far = match (h.opcode, self.message) {
+            (Opcode::Continuation, None) => return Err(ProtocolError::UnexpectedContinuation),
+            (Opcode::Text | Opcode::Binary, Some(_)) => {
+                return Err(ProtocolError::ExpectedContinuation);
+            }
+            (Opcode::Continuation, Some(m)) => m,
+            (Opcode::Text | Opcode::Binary, None) => Message {
+                size: 0,
+                fragments: 0,
+            },
+            _ => return Ok(()), // control frames: shape already checked by the header codec
+        };
+        let max_frame = self.config.max_frame_payload.min(usize::MAX as u64);
+        if h.payload_len > max_frame {
+            return Err(ProtocolError::FrameTooLarge {
+                len: h.payload_len,
+                max: max_frame,
+            });
+        }
+        let total = so_far.size + h.payload_len;
+        let max_message = self.config.max_message_size.min(usize::MAX as u64);
+        if total > max_message {
+            return Err(ProtocolError::MessageTooLarge {
+                len: total,
+                max: max_message,
+            });
+        }
+        if let Some(max) = self.config.max_fragments
+            && so_far.fragments >= max
+        {
+            return Err(ProtocolError::TooManyFragments { max });
+        }
+        Ok(())
+    }
+
+    /// Updates the message state for a data frame that passed [`Self::check_header`].
+    fn begin_data_frame(&mut self, h: &FrameHeader) -> Kind {
+        let kind = match h.opcode {
+            Opcode::Text => Kind::Text,
+            Opcode::Binary => Kind::Binary,
+            _ => self.kind,
+        };
+        if h.opcode.is_data_start() {
+            self.utf8.reset();
+            self.kind = kind;
+        }
+        let m = self.message.get_or_insert(Message {
+            size: 0,
+            fragments: 0,
+        });
+        m.size += h.payload_len;
+        m.fragments = m.fragments.saturating_add(1);
+        kind
+    }
+
+    /// Turns positions into an event borrowing `buf` (or, for a code point completed across
+    /// chunks, `self`), validating text on the way.
+    fn make_event<'a>(
+        &'a mut self,
+        buf: &'a [u8],
+        raw: RawEvent,
+    ) -> Result<Event<'a>, ProtocolError> {
+        Ok(match raw {
+            RawEvent::Ping(r) => Event::Ping(&buf[r]),
+            RawEvent::Pong(r) => Event::Pong(&buf[r]),
+            RawEvent::Close(r) => match CloseFrame::decode(&buf[r]) {
+                Ok(close) => {
+                    self.state = State::Closed;
+                    self.frame = None;
+                    self.message = None;
+                    Event::Close(close)
+                }
+                Err(e) => return Err(self.fail(e.into())),
+            },
+            RawEvent::Data {
+                kind: Kind::Binary,
+                range,
+                fin,
+            } => Event::Binary {
+                data: &buf[range],
+                fin,
+            },
+            RawEvent::Data {
+                kind: Kind::Text,
+                range,
+                fin,
+            } if !self.config.validate_utf8 => Event::UncheckedText {
+                data: &buf[range],
+                fin,
+            },
+            RawEvent::Data {
+                kind: Kind::Text,
+                range,
+                fin,
+            } => {
+                let bytes = &buf[range];
+                let mut completed = false;
+                let data = if self.utf8.needed() != 0 {
+                    match self.utf8.complete_pending(bytes) {
+                        Ok(Some(cp)) => {
+                            self.completed = cp;
+                            completed = true;
+                            ""
+                        }
+                        Ok(None) => "",
+                        Err(e) => return Err(self.fail(e.into())),
+                    }
+                } else {
+                    match self.utf8.feed_str(bytes) {
+                        Ok(text) => text,
+                        Err(e) => return Err(self.fail(e.into())),
+                    }
+                };
+                if fin && self.utf8.pending() != 0 {
+                    // RFC 6455 §8.1: the message ended inside a code point.
+                    let e = self.utf8.finish().err();
+                    if let Some(e) = e {
+                        return Err(self.fail(e.into()));
+                    }
+                }
+                let data = if completed {
+                    self.completed.as_str()
+                } else {
+                    data
+                };
+                Event::Text { data, fin }
+            }
+        })
+    }
+}
+
+/// Buffers above this capacity are released after use rather than kept for the next message.
+const RETAIN_CAPACITY: usize = 64 * 1024;
+
+/// The buffered receiver; see the [module docs](self).
+///
+/// ```
+/// use wswire::Role;
+/// use wswire::recv::{Event, Receiver, RecvConfig};
+///
+/// let mut rx = Receiver::new(Role::Server, RecvConfig::default());
+/// // RFC 6455 §5.7: a masked "Hello", arriving in two reads.
+/// rx.handle_input(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f]);
+/// assert!(rx.poll_event().is_none()); // need more
+/// rx.handle_input(&[0x4d, 0x51, 0x58]);
+/// assert_eq!(rx.poll_event(), Some(Ok(Event::Text { data: "Hello", fin: true })));
+/// assert!(rx.poll_event().is_none());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Receiver {
+    decoder: Decoder,
+    delivery: Delivery,
+    /// Input bytes; `[start..end]` are not yet decoded. Always initialised up to `len()`.
+    input: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// Assembly of a fragmented (or partly arrived) message.
+    text: String,
+    binary: Vec<u8>,
+    assembling: bool,
+    /// The last event handed out was assembled: clear the buffers before the next poll.
+    release: bool,
+}
+
+impl Receiver {
+    /// A receiver delivering whole messages.
+    pub fn new(role: Role, config: RecvConfig) -> Self {
+        Self::with_delivery(role, config, Delivery::Messages)
+    }
+
+    /// A receiver with the given [`Delivery`] mode.
+    pub fn with_delivery(role: Role, config: RecvConfig, delivery: Delivery) -> Self {
+        Self {
+            decoder: Decoder::new(role, config),
+            delivery,
+            input: Vec::new(),
+            start: 0,
+            end: 0,
+            text: String::new(),
+            binary: Vec::new(),
+            assembling: false,
+            release: false,
+        }
+    }
+
+    /// The decoder underneath (state queries, configuration).
+    pub fn decoder(&self) -> &Decoder {
+        &self.decoder
+    }
+
+    /// The decoder underneath, mutably (e.g. to set `allowed_rsv` after negotiation).
+    pub fn decoder_mut(&mut self) -> &mut Decoder {
+        &mut self.decoder
+    }
+
+    /// Bytes received but not yet decoded.
+    pub fn buffered(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Appends bytes read from the transport. Pushing an empty slice changes nothing.
+    pub fn handle_input(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let spare = self.spare_capacity(bytes.len());
+        spare[..bytes.len()].copy_from_slice(bytes);
+        self.commit(bytes.len());
+    }
+
+    /// At least `min` bytes of writable space after the buffered input, for the transport to
+    /// read into directly (no extra copy); report how many were written with
+    /// [`commit`](Self::commit).
+    pub fn spare_capacity(&mut self, min: usize) -> &mut [u8] {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        if self.input.len() - self.end < min {
+            // Move pending bytes to the front before growing.
+            if self.start != 0 {
+                self.input.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            if self.input.len() - self.end < min {
+                self.input.resize(self.end + min, 0);
+            }
+        }
+        &mut self.input[self.end..]
+    }
+
+    /// Marks `n` bytes of [`spare_capacity`](Self::spare_capacity) as received.
+    pub fn commit(&mut self, n: usize) {
+        self.end = (self.end + n).min(self.input.len());
+    }
+
+    /// The next event, or `None` when more input is needed (or after Close / an error).
+    ///
+    /// # Errors
+    /// `Some(Err(_))` once, when the peer breaks the protocol; the error carries the close
+    /// code to fail the connection with.
+    pub fn poll_event(&mut self) -> Option<Result<Event<'_>, ProtocolError>> {
+        if self.release {
+            self.release = false;
+            release(&mut self.text);
+            release_bytes(&mut self.binary);
+        }
+        loop {
+            let at = self.start;
+            let raw = match self.decoder.decode_raw(&mut self.input[at..self.end]) {
+                Ok(raw) => raw,
+                Err(e) => return Some(Err(e)),
+            };
+            self.start += raw.consumed;
+            let Some(ev) = raw.event else {
+                if raw.consumed == 0 {
+                    return None;
+                }
+                continue;
+            };
+            let whole = match (&ev, self.delivery) {
+                (RawEvent::Data { fin, .. }, Delivery::Messages) => *fin && !self.assembling,
+                (RawEvent::Close(_), _) => {
+                    self.assembling = false;
+                    self.release = true;
+                    true
+                }
+                _ => true,
+            };
+            if whole {
+                let buf = &self.input[at..self.end];
+                return Some(self.decoder.make_event(buf, ev));
+            }
+            // Assemble: append this piece and hand out the message at its end.
+            let buf = &self.input[at..self.end];
+            let (fin, make): (bool, fn(&Self) -> Event<'_>) = match self.decoder.make_event(buf, ev)
+            {
+                Ok(Event::Text { data, fin }) => {
+                    self.text.push_str(data);
+                    (fin, |rx| Event::Text {
+                        data: &rx.text,
+                        fin: true,
+                    })
+                }
+                Ok(Event::Binary { data, fin }) => {
+                    self.binary.extend_from_slice(data);
+                    (fin, |rx| Event::Binary {
+                        data: &rx.binary,
+                        fin: true,
+                    })
+                }
+                Ok(Event::UncheckedText { data, fin }) => {
+                    self.binary.extend_from_slice(data);
+                    (fin, |rx| Event::UncheckedText {
+                        data: &rx.binary,
+                        fin: true,
+                    })
+                }
+                Ok(_) => continue, // only data events are assembled
+                Err(e) => return Some(Err(e)),
+            };
+            self.assembling = !fin;
+            if fin {
+                self.release = true;
+                return Some(Ok(make(self)));
+            }
+        }
+    }
+}
+
+fn release(s: &mut String) {
+    if s.capacity() > RETAIN_CAPACITY {
+        *s = String::new();
+    } else {
+        s.clear();
+    }
+}
+
+fn release_bytes(v: &mut Vec<u8>) {
+    if v.capacity() > RETAIN_CAPACITY {
+        *v = Vec::new();
+    } else {
+        v.clear();
+    }
+}
