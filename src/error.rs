@@ -145,6 +145,24 @@ pub enum UsageError {
         /// The payload's length in bytes.
         len: usize,
     },
+    /// A data frame after our Close frame (RFC 6455 §5.5.1: "the endpoint MUST NOT send any
+    /// more data frames").
+    SendAfterClose,
+    /// A second Close frame.
+    CloseAlreadySent,
+    /// A data frame of one kind while a fragmented message of the other kind is open
+    /// (RFC 6455 §5.4: fragments of messages are not interleaved).
+    MessageInProgress {
+        /// The kind of the open message.
+        open: crate::send::DataKind,
+    },
+    /// The output slice is too short for the frame(s); nothing was written.
+    BufferTooSmall {
+        /// The bytes needed.
+        needed: usize,
+    },
+    /// A payload length of 2^63 bytes or more (RFC 6455 §5.2).
+    PayloadTooLong,
 }
 
 impl fmt::Display for UsageError {
@@ -157,6 +175,15 @@ impl fmt::Display for UsageError {
             Self::ControlPayloadTooLong { len } => {
                 write!(f, "control payload of {len} bytes; at most 125 are allowed")
             }
+            Self::SendAfterClose => f.write_str("data frame after the Close frame was sent"),
+            Self::CloseAlreadySent => f.write_str("the Close frame was already sent"),
+            Self::MessageInProgress { open } => {
+                write!(f, "a fragmented {open} message is still open")
+            }
+            Self::BufferTooSmall { needed } => {
+                write!(f, "output buffer too small; {needed} bytes needed")
+            }
+            Self::PayloadTooLong => f.write_str("payload length must be below 2^63"),
         }
     }
 }

@@ -69,6 +69,7 @@ pub mod extensions;
 pub mod frame;
 pub mod handshake;
 pub mod recv;
+pub mod send;
 pub mod utf8;
 
 #[doc(hidden)]
