@@ -10,3 +10,143 @@ pub fn hex(s: &str) -> Vec<u8> {
         .map(|p| u8::from_str_radix(core::str::from_utf8(p).unwrap(), 16).unwrap())
         .collect()
 }
+
+use wswire::Role;
+use wswire::recv::{Decoder, Delivery, Event, Receiver, RecvConfig};
+
+/// An owned copy of an [`Event`] (or the error that ended decoding), for comparisons.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ev {
+    Text(String, bool),
+    Binary(Vec<u8>, bool),
+    Unchecked(Vec<u8>, bool),
+    Ping(Vec<u8>),
+    Pong(Vec<u8>),
+    Close(Option<(u16, String)>),
+    /// The receiver failed with this close code.
+    Fail(u16),
+}
+
+impl Ev {
+    pub fn text(s: &str) -> Self {
+        Self::Text(s.into(), true)
+    }
+
+    pub fn binary(b: &[u8]) -> Self {
+        Self::Binary(b.into(), true)
+    }
+
+    pub fn from_event(e: &Event<'_>) -> Self {
+        match *e {
+            Event::Text { data, fin } => Self::Text(data.into(), fin),
+            Event::Binary { data, fin } => Self::Binary(data.into(), fin),
+            Event::UncheckedText { data, fin } => Self::Unchecked(data.into(), fin),
+            Event::Ping(p) => Self::Ping(p.into()),
+            Event::Pong(p) => Self::Pong(p.into()),
+            Event::Close(c) => Self::Close(c.map(|c| (c.code.as_u16(), c.reason.into()))),
+            _ => panic!("unknown event {e:?}"),
+        }
+    }
+}
+
+/// Feeds `chunks` to a buffered receiver one after another, draining events after each, and
+/// returns every event; a failure is recorded as `Ev::Fail(code)` and must be the last entry
+/// (later input must produce nothing).
+pub fn receive(role: Role, config: RecvConfig, delivery: Delivery, chunks: &[&[u8]]) -> Vec<Ev> {
+    let mut rx = Receiver::with_delivery(role, config, delivery);
+    let mut out = Vec::new();
+    for chunk in chunks {
+        rx.handle_input(chunk);
+        while let Some(r) = rx.poll_event() {
+            match r {
+                Ok(e) => {
+                    assert!(
+                        !matches!(out.last(), Some(Ev::Fail(_))),
+                        "event after failure"
+                    );
+                    out.push(Ev::from_event(&e));
+                }
+                Err(e) => {
+                    assert!(e.close_code().is_sendable(), "unsendable code for {e}");
+                    out.push(Ev::Fail(e.close_code().as_u16()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Feeds `chunks` through the zero-copy [`Decoder`], keeping unconsumed bytes like a caller
+/// would, and returns the events (pieces, as the decoder yields them).
+pub fn decode_chunks(role: Role, config: RecvConfig, chunks: &[&[u8]]) -> Vec<Ev> {
+    let mut d = Decoder::new(role, config);
+    let mut pending: Vec<u8> = Vec::new();
+    let mut out = Vec::new();
+    for chunk in chunks {
+        pending.extend_from_slice(chunk);
+        let mut at = 0;
+        loop {
+            match d.decode(&mut pending[at..]) {
+                Ok(step) => {
+                    let n = step.consumed;
+                    match step.event {
+                        Some(e) => out.push(Ev::from_event(&e)),
+                        None if n == 0 => break,
+                        None => {}
+                    }
+                    at += n;
+                }
+                Err(e) => {
+                    out.push(Ev::Fail(e.close_code().as_u16()));
+                    at = pending.len();
+                }
+            }
+        }
+        pending.drain(..at);
+    }
+    out
+}
+
+/// Merges consecutive data pieces into whole messages, as `Delivery::Messages` would.
+pub fn merge_pieces(events: &[Ev]) -> Vec<Ev> {
+    let mut out = Vec::new();
+    let mut text: Option<String> = None;
+    let mut bin: Option<Vec<u8>> = None;
+    for e in events {
+        match e {
+            Ev::Text(s, fin) => {
+                let t = text.get_or_insert_with(String::new);
+                t.push_str(s);
+                if *fin {
+                    out.push(Ev::Text(text.take().unwrap_or_default(), true));
+                }
+            }
+            Ev::Binary(b, fin) => {
+                let v = bin.get_or_insert_with(Vec::new);
+                v.extend_from_slice(b);
+                if *fin {
+                    out.push(Ev::Binary(bin.take().unwrap_or_default(), true));
+                }
+            }
+            Ev::Close(_) => {
+                text = None;
+                bin = None;
+                out.push(e.clone());
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    out
+}
+
+/// Every way the tests feed a byte stream: whole, one byte at a time, and split in three at
+/// a few points.
+pub fn splits(bytes: &[u8]) -> Vec<Vec<&[u8]>> {
+    let mut ways = vec![vec![bytes], bytes.chunks(1).collect()];
+    for cut in [1, 3, 7, bytes.len() / 2] {
+        if cut < bytes.len() {
+            ways.push(vec![&bytes[..cut], &bytes[cut..]]);
+        }
+    }
+    ways
+}
