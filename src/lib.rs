@@ -55,7 +55,9 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::std_instead_of_core,
-    clippy::alloc_instead_of_core
+    clippy::alloc_instead_of_core,
+    clippy::cast_possible_truncation,
+    clippy::cast_lossless
 )]
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -84,7 +84,7 @@ fn steady_state_read_path_allocates_nothing() {
     // Buffered receiver in both delivery modes, fed in 1000-byte reads.
     for delivery in [Delivery::Messages, Delivery::Chunks] {
         let mut rx = Receiver::with_delivery(Role::Server, RecvConfig::default(), delivery);
-        let mut drive = |rx: &mut Receiver| {
+        let drive = |rx: &mut Receiver| {
             let mut n = 0;
             for chunk in stream.chunks(1000) {
                 rx.handle_input(chunk);

@@ -6,9 +6,11 @@
 
 mod codecs;
 mod handshake;
+mod recv;
 
 pub use codecs::{apply_mask_portable, copy_masked_portable, frame_header, utf8};
 pub use handshake::{extensions_header, handshake_request, handshake_response};
+pub use recv::{receiver_client, receiver_server, roundtrip};
 
 /// The harness for a fuzz target, by the target's name.
 pub fn by_name(target: &str) -> Option<fn(&[u8])> {
@@ -18,6 +20,9 @@ pub fn by_name(target: &str) -> Option<fn(&[u8])> {
         "handshake_request" => handshake_request,
         "handshake_response" => handshake_response,
         "extensions_header" => extensions_header,
+        "receiver_server" => receiver_server,
+        "receiver_client" => receiver_client,
+        "roundtrip" => roundtrip,
         _ => return None,
     })
 }
