@@ -163,6 +163,8 @@ pub enum UsageError {
     },
     /// A payload length of 2^63 bytes or more (RFC 6455 §5.2).
     PayloadTooLong,
+    /// Not possible in the connection's current state (still connecting, or closed).
+    NotOpen,
 }
 
 impl fmt::Display for UsageError {
@@ -184,6 +186,7 @@ impl fmt::Display for UsageError {
                 write!(f, "output buffer too small; {needed} bytes needed")
             }
             Self::PayloadTooLong => f.write_str("payload length must be below 2^63"),
+            Self::NotOpen => f.write_str("the connection is not open"),
         }
     }
 }

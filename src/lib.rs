@@ -10,15 +10,72 @@
 //! **What it does not do:** open sockets, speak TLS, read clocks, spawn threads. The caller
 //! owns all of that and hands wswire bytes (and, where timers matter, the current time).
 //!
+//! ## The run loop
+//! One [`Connection`] per socket. Feed it what you read, then drain its events and its
+//! output, then wait for input or its next timer. Every `handle_*` and `send_*` call must be
+//! followed by a full drain.
+//!
+//! ```no_run
+//! use std::io::{ErrorKind, Read, Write};
+//! use std::net::TcpListener;
+//! use std::sync::Arc;
+//! use std::time::Instant;
+//!
+//! use wswire::connection::{Config, Connection, Event};
+//! use wswire::handshake::ServerConfig;
+//!
+//! fn main() -> std::io::Result<()> {
+//!     let server_config = Arc::new(ServerConfig::default());
+//!     let (mut socket, _) = TcpListener::bind("127.0.0.1:9001")?.accept()?;
+//!     let mut conn = Connection::server(server_config, Config::default());
+//!     let origin = Instant::now();
+//!     let mut buf = [0u8; 16 * 1024];
+//!     loop {
+//!         // 1. Drain events (an echo server answers each message).
+//!         while let Some(event) = conn.poll_event() {
+//!             match event {
+//!                 Ok(Event::Text { data, .. }) => { let t = data.to_owned(); conn.send_text(&t).ok(); }
+//!                 Ok(Event::Binary { data, .. }) => { let b = data.to_vec(); conn.send_binary(&b).ok(); }
+//!                 Ok(_) => {}
+//!                 Err(e) => eprintln!("connection failed: {e}"),
+//!             }
+//!         }
+//!         // 2. Drain output.
+//!         while let Some(bytes) = conn.poll_transmit() {
+//!             let n = socket.write(bytes)?;
+//!             conn.advance_transmit(n);
+//!         }
+//!         if conn.should_close_transport() {
+//!             return Ok(());
+//!         }
+//!         // 3. Wait for input, or for the next timer.
+//!         let timeout = conn.poll_timeout().map(|t| t.saturating_sub(origin.elapsed()));
+//!         socket.set_read_timeout(timeout.filter(|t| !t.is_zero()))?;
+//!         match socket.read(&mut buf) {
+//!             Ok(0) => conn.handle_eof(),
+//!             Ok(n) => conn.handle_input(&buf[..n]),
+//!             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+//!             Err(e) => return Err(e),
+//!         }
+//!         conn.handle_timeout(origin.elapsed());
+//!     }
+//! }
+//! ```
+//!
 //! ```text
-//!   socket bytes ──► frame::FrameHeader::decode ──► frame::apply_mask ──► utf8::Utf8Validator
-//!                        (2–14 byte header)         (in place, resumable)   (fail-fast, chunked)
-//!   your message ──► frame::FrameHeader::encode ──► frame::copy_masked  ──► socket bytes
+//!   socket bytes ──► handshake ──► recv::Receiver ──► Event (Text/Binary/Ping/Pong/Close)
+//!                                  (frame::FrameHeader, frame::apply_mask, utf8::Utf8Validator)
+//!   send_text/…  ──► send::Sender (frame::FrameHeader::encode, frame::copy_masked) ──► poll_transmit
 //! ```
 //!
 //! ## Layers
 //! 1. **Pure codecs**: [`frame`] (header, masking, close codes and payloads) and [`utf8`].
 //!    No state, no allocation, no panics on any input.
+//! 2. **Directional state machines**: [`recv`] (bytes in, events out; limits checked from the
+//!    header before any payload is buffered) and [`send`] (messages in, frames out).
+//! 3. **The connection**: [`connection`] (roles, states, the closing handshake, auto-pong,
+//!    timers, backpressure), built from the two above; [`handshake`] and [`extensions`]
+//!    beside it.
 //!
 //! Beside the layers, the **opening handshake**: [`handshake`] (HTTP/1.1 for both roles,
 //! RFC 8441/9220 header lists, `http` interop) with the [`extensions`] grammar and hooks.
@@ -66,6 +123,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod connection;
 pub mod error;
 pub mod extensions;
 pub mod frame;
@@ -88,4 +146,5 @@ pub enum Role {
     /// The end that accepted it (sends unmasked frames).
     Server,
 }
+pub use connection::{Config, Connection, Event};
 pub use frame::CloseCode;

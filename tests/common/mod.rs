@@ -150,3 +150,83 @@ pub fn splits(bytes: &[u8]) -> Vec<Vec<&[u8]>> {
     }
     ways
 }
+
+use wswire::connection::{Config, Connection, Event as CEv};
+use wswire::frame::MaskKey as Key;
+use wswire::send::FixedMask;
+
+/// An owned connection event (or failure).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cx {
+    Open,
+    Text(String),
+    Binary(Vec<u8>),
+    Ping(Vec<u8>),
+    Pong(Vec<u8>),
+    Close(u16, String),
+    Error(String),
+}
+
+pub fn drain_events<M: wswire::send::MaskGen>(c: &mut Connection<M>) -> Vec<Cx> {
+    let mut out = Vec::new();
+    while let Some(r) = c.poll_event() {
+        out.push(match r {
+            Ok(CEv::Open) => Cx::Open,
+            Ok(CEv::Text { data, .. }) => Cx::Text(data.into()),
+            Ok(CEv::Binary { data, .. }) => Cx::Binary(data.into()),
+            Ok(CEv::Ping(p)) => Cx::Ping(p.into()),
+            Ok(CEv::Pong(p)) => Cx::Pong(p.into()),
+            Ok(CEv::Close { code, reason }) => Cx::Close(code.as_u16(), reason.into()),
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(e) => Cx::Error(e.to_string()),
+        });
+    }
+    out
+}
+
+pub fn drain_output<M: wswire::send::MaskGen>(c: &mut Connection<M>) -> Vec<u8> {
+    let mut out = Vec::new();
+    c.transmit_into(&mut out);
+    out
+}
+
+/// A client and a server `Connection` wired back to back, both starting `Open`.
+pub struct Pair {
+    pub client: Connection<FixedMask>,
+    pub server: Connection,
+}
+
+impl Pair {
+    pub fn open(config: Config) -> Self {
+        Self {
+            client: Connection::client_open(
+                Default::default(),
+                config,
+                FixedMask(Key([0x11, 0x22, 0x33, 0x44])),
+            ),
+            server: Connection::server_open(Default::default(), config),
+        }
+    }
+
+    /// Moves bytes both ways until neither side has output; returns the events each saw
+    /// (client's, server's).
+    pub fn drive(&mut self) -> (Vec<Cx>, Vec<Cx>) {
+        let (mut ce, mut se) = (Vec::new(), Vec::new());
+        loop {
+            let c2s = drain_output(&mut self.client);
+            let s2c = drain_output(&mut self.server);
+            if c2s.is_empty() && s2c.is_empty() {
+                ce.extend(drain_events(&mut self.client));
+                se.extend(drain_events(&mut self.server));
+                if !self.client.wants_write() && !self.server.wants_write() {
+                    return (ce, se);
+                }
+                continue;
+            }
+            self.server.handle_input(&c2s);
+            self.client.handle_input(&s2c);
+            ce.extend(drain_events(&mut self.client));
+            se.extend(drain_events(&mut self.server));
+        }
+    }
+}

@@ -1,0 +1,703 @@
+//! The connection: one endpoint of a WebSocket, composed of the handshake, a [`Receiver`] and
+//! a [`Sender`] — never a second decoder.
+//!
+//! # States
+//!
+//! | state | meaning | leaves when |
+//! | --- | --- | --- |
+//! | `Connecting` | the opening handshake is in progress (RFC 6455 §4) | the handshake completes → `Open`; it fails, or `close()` is called → `Closed` |
+//! | `Open` | messages flow both ways | we send Close → `CloseSent`; the peer's Close arrives → `CloseReceived`; a protocol error, EOF or a timeout → `Closed` |
+//! | `CloseSent` | our Close is out; we still read (and answer pings) until the peer's Close (§5.5.1, §7.1.2) | the peer's Close, EOF, a protocol error or the close timeout → `Closed` |
+//! | `CloseReceived` | the peer's Close arrived and our reply is queued; no more data may be sent | the reply is queued at once, so this passes straight to `Closed` |
+//! | `Closed` | both Close frames exchanged, or the connection failed or ended abnormally; input is ignored | never |
+//!
+//! Every transition is made by a method of this file. Once `Closed`, the caller closes the
+//! transport when [`Connection::should_close_transport`] says so: at once for a server (it
+//! closes TCP first, §7.1.1), after the server's EOF or the close timeout for a client.
+//!
+//! # Run loop
+//! After every `handle_*` or `send_*` call, drain [`Connection::poll_event`] and
+//! [`Connection::poll_transmit`]; then wait for input or for [`Connection::poll_timeout`]. Time
+//! is never read inside: pass a monotonic `Duration` since any fixed origin to
+//! [`Connection::handle_timeout`] whenever time passes.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
+
+use crate::Role;
+use crate::error::{ProtocolError, UsageError};
+use crate::frame::{CloseCode, CloseFrame};
+use crate::handshake::{
+    ClientHandshake, Negotiated, Progress, RequestError, ResponseError, ServerConfig,
+    ServerHandshake,
+};
+use crate::recv::{self, Delivery, Receiver, RecvConfig};
+use crate::send::{MaskGen, RandomMask, SendConfig, Sender, Unmasked};
+
+/// Connection settings. `Default` gives bounded, strict settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// Receive limits and rules.
+    pub recv: RecvConfig,
+    /// Send-side settings (fragmentation).
+    pub send: SendConfig,
+    /// Whole messages (default) or pieces as they arrive.
+    pub delivery: Delivery,
+    /// Answer each Ping with a Pong carrying the same data (RFC 6455 §5.5.2). Default on.
+    pub auto_pong: bool,
+    /// The most automatic Pongs queued and not yet transmitted; beyond it further Pings go
+    /// unanswered until the output drains (RFC 6455 §5.5.3 allows answering only the most
+    /// recent), so a ping flood cannot grow memory. Default 16.
+    pub max_pending_pongs: usize,
+    /// How long to wait for the closing handshake to finish (our Close sent, the peer's not
+    /// yet here; or, for a client, the server's EOF after both Closes) before giving up and
+    /// closing the transport. Default 30 s (as Node's `ws`).
+    pub close_timeout: Option<Duration>,
+    /// Send a Ping after this long without any input. Default off.
+    pub keepalive_interval: Option<Duration>,
+    /// Give up on the peer (close the transport, report 1006) after this long without any
+    /// input. Default off.
+    pub idle_timeout: Option<Duration>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            recv: RecvConfig::default(),
+            send: SendConfig::default(),
+            delivery: Delivery::Messages,
+            auto_pong: true,
+            max_pending_pongs: 16,
+            close_timeout: Some(Duration::from_secs(30)),
+            keepalive_interval: None,
+            idle_timeout: None,
+        }
+    }
+}
+
+/// Where the connection is; see the [module docs](self).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum State {
+    /// The opening handshake is in progress.
+    Connecting,
+    /// Messages flow both ways.
+    Open,
+    /// Our Close was sent; waiting for the peer's.
+    CloseSent,
+    /// The peer's Close arrived; our reply is queued.
+    CloseReceived,
+    /// Finished; input is ignored.
+    Closed,
+}
+
+/// Something that happened on the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// The opening handshake completed; messages may now be sent.
+    Open,
+    /// Text: a whole message, or a piece with [`Delivery::Chunks`].
+    Text {
+        /// Validated UTF-8.
+        data: &'a str,
+        /// Whether the message is complete with this piece.
+        fin: bool,
+    },
+    /// Binary data: a whole message or a piece.
+    Binary {
+        /// The bytes.
+        data: &'a [u8],
+        /// Whether the message is complete with this piece.
+        fin: bool,
+    },
+    /// Text not validated (see [`RecvConfig::validate_utf8`]).
+    UncheckedText {
+        /// The bytes.
+        data: &'a [u8],
+        /// Whether the message is complete with this piece.
+        fin: bool,
+    },
+    /// A Ping (already answered when `auto_pong` is on).
+    Ping(&'a [u8]),
+    /// A Pong.
+    Pong(&'a [u8]),
+    /// The connection is closing or closed. `code` is the peer's: 1005 when its Close had no
+    /// status, 1006 when the transport ended (or timed out) without a Close (never sent).
+    Close {
+        /// The code reported.
+        code: CloseCode,
+        /// The peer's reason, if any.
+        reason: &'a str,
+    },
+}
+
+/// Why the connection failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The peer broke the protocol; a Close with [`ProtocolError::close_code`] was queued.
+    Protocol(ProtocolError),
+    /// The client's opening request was refused; the HTTP response was queued.
+    Request(RequestError),
+    /// The server's handshake response was not acceptable.
+    Response(ResponseError),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Protocol(e) => write!(f, "protocol error: {e}"),
+            Self::Request(e) => write!(f, "handshake request refused: {e}"),
+            Self::Response(e) => write!(f, "handshake response refused: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Protocol(e) => Some(e),
+            Self::Request(e) => Some(e),
+            Self::Response(e) => Some(e),
+        }
+    }
+}
+
+/// The handshake in progress while `Connecting`.
+enum Handshake {
+    Server(ServerHandshake, Arc<ServerConfig>),
+    Client(ClientHandshake),
+    Done,
+}
+
+impl fmt::Debug for Handshake {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Server(..) => "Server",
+            Self::Client(..) => "Client",
+            Self::Done => "Done",
+        })
+    }
+}
+
+/// An event the connection makes itself, waiting to be polled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Pending {
+    Open,
+    Close(CloseCode),
+    Error(Error),
+}
+
+/// Buffers above this capacity are released once drained.
+const RETAIN_CAPACITY: usize = 256 * 1024;
+
+/// One WebSocket endpoint; see the [module docs](self).
+#[derive(Debug)]
+pub struct Connection<M: MaskGen = Unmasked> {
+    role: Role,
+    state: State,
+    config: Config,
+    handshake: Handshake,
+    negotiated: Negotiated,
+    path: Option<String>,
+    receiver: Receiver,
+    sender: Sender<M>,
+    pending: Option<Pending>,
+    /// Output not yet transmitted: `out[sent..]`.
+    out: Vec<u8>,
+    sent: usize,
+    pending_pongs: usize,
+    /// The last time given to `handle_timeout`.
+    now: Duration,
+    last_input: Duration,
+    close_deadline: Option<Duration>,
+    keepalive_sent: bool,
+    eof: bool,
+    /// EOF arrived while open: report 1006 once the buffered events are delivered.
+    eof_pending: bool,
+    failed: bool,
+}
+
+impl Connection<Unmasked> {
+    /// A server connection that runs the opening handshake itself: it reads the request,
+    /// accepts it with `server` (subprotocol preferences, extension negotiators, extra
+    /// headers) or answers the refusal, then carries the WebSocket. One `ServerConfig` is
+    /// shared by all connections.
+    pub fn server(server: Arc<ServerConfig>, config: Config) -> Self {
+        let hs = ServerHandshake::new(&server);
+        let mut c = Self::build(Role::Server, Sender::server(config.send), config);
+        c.state = State::Connecting;
+        c.handshake = Handshake::Server(hs, server);
+        c
+    }
+
+    /// A server connection whose handshake was done elsewhere (e.g. through
+    /// [`crate::handshake`] or an HTTP framework); it starts `Open`.
+    pub fn server_open(negotiated: Negotiated, config: Config) -> Self {
+        let mut c = Self::build(Role::Server, Sender::server(config.send), config);
+        c.negotiated = negotiated;
+        c
+    }
+}
+
+impl<R: rand_core::CryptoRng> Connection<RandomMask<R>> {
+    /// A client connection that sends `handshake`'s request, checks the response, then carries
+    /// the WebSocket, masking with keys from `rng`.
+    pub fn client(handshake: ClientHandshake, config: Config, rng: R) -> Self {
+        Self::client_with(handshake, config, RandomMask(rng))
+    }
+}
+
+impl<M: MaskGen> Connection<M> {
+    /// As [`Connection::client`], with a chosen key source.
+    pub fn client_with(handshake: ClientHandshake, config: Config, masks: M) -> Self {
+        let mut c = Self::build(
+            Role::Client,
+            Sender::client_with(config.send, masks),
+            config,
+        );
+        c.state = State::Connecting;
+        c.out.extend_from_slice(handshake.request_bytes());
+        c.handshake = Handshake::Client(handshake);
+        c
+    }
+
+    /// A client connection whose handshake was done elsewhere; it starts `Open`.
+    pub fn client_open(negotiated: Negotiated, config: Config, masks: M) -> Self {
+        let mut c = Self::build(
+            Role::Client,
+            Sender::client_with(config.send, masks),
+            config,
+        );
+        c.negotiated = negotiated;
+        c
+    }
+
+    fn build(role: Role, sender: Sender<M>, config: Config) -> Self {
+        Self {
+            role,
+            state: State::Open,
+            config,
+            handshake: Handshake::Done,
+            negotiated: Negotiated::default(),
+            path: None,
+            receiver: Receiver::with_delivery(role, config.recv, config.delivery),
+            sender,
+            pending: None,
+            out: Vec::new(),
+            sent: 0,
+            pending_pongs: 0,
+            now: Duration::ZERO,
+            last_input: Duration::ZERO,
+            close_deadline: None,
+            keepalive_sent: false,
+            eof: false,
+            eof_pending: false,
+            failed: false,
+        }
+    }
+
+    /// This endpoint's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// What the handshake agreed on (subprotocol, extensions).
+    pub fn negotiated(&self) -> &Negotiated {
+        &self.negotiated
+    }
+
+    /// The request path a server connection accepted (with its query), once `Open`.
+    pub fn request_target(&self) -> Option<&str> {
+        self.path.as_deref()
+    }
+
+    /// Feeds bytes read from the transport.
+    pub fn handle_input(&mut self, bytes: &[u8]) {
+        if self.state == State::Closed || bytes.is_empty() {
+            return;
+        }
+        self.last_input = self.now;
+        self.keepalive_sent = false;
+        let rest = match self.state {
+            State::Connecting => match self.handle_handshake(bytes) {
+                Some(consumed) => bytes.get(consumed..).unwrap_or_default(),
+                None => return,
+            },
+            _ => bytes,
+        };
+        self.receiver.handle_input(rest);
+    }
+
+    /// Room to read transport bytes into directly (no copy), once the handshake is done; then
+    /// call [`Connection::commit_input`]. While `Connecting`, use `handle_input`.
+    pub fn input_buffer(&mut self, min: usize) -> Option<&mut [u8]> {
+        match self.state {
+            State::Connecting | State::Closed => None,
+            _ => Some(self.receiver.spare_capacity(min)),
+        }
+    }
+
+    /// Marks `n` bytes written into [`Connection::input_buffer`] as received.
+    pub fn commit_input(&mut self, n: usize) {
+        if n > 0 {
+            self.last_input = self.now;
+            self.keepalive_sent = false;
+            self.receiver.commit(n);
+        }
+    }
+
+    /// Runs the opening handshake on `bytes`; returns how many belonged to it once it
+    /// completes (`None` while it needs more, or when it failed).
+    fn handle_handshake(&mut self, bytes: &[u8]) -> Option<usize> {
+        match &mut self.handshake {
+            Handshake::Server(hs, server) => match hs.handle_input(bytes) {
+                Ok(Progress::NeedMore) => None,
+                Ok(Progress::Complete {
+                    value: request,
+                    consumed,
+                }) => {
+                    let accepted = request.accept(server);
+                    self.path = Some(String::from(request.target()));
+                    accepted.write_to(&mut self.out);
+                    self.negotiated = accepted.into_negotiated();
+                    self.opened();
+                    Some(consumed)
+                }
+                Err(e) => {
+                    e.rejection().write_to(&mut self.out);
+                    self.fail_handshake(Error::Request(e));
+                    None
+                }
+            },
+            Handshake::Client(hs) => match hs.handle_input(bytes) {
+                Ok(Progress::NeedMore) => None,
+                Ok(Progress::Complete { value, consumed }) => {
+                    self.negotiated = value;
+                    self.opened();
+                    Some(consumed)
+                }
+                Err(e) => {
+                    self.fail_handshake(Error::Response(e));
+                    None
+                }
+            },
+            Handshake::Done => Some(0),
+        }
+    }
+
+    /// `Connecting` → `Open`.
+    fn opened(&mut self) {
+        self.handshake = Handshake::Done;
+        self.state = State::Open;
+        self.pending = Some(Pending::Open);
+    }
+
+    /// `Connecting` → `Closed`.
+    fn fail_handshake(&mut self, e: Error) {
+        self.handshake = Handshake::Done;
+        self.state = State::Closed;
+        self.failed = true;
+        self.pending = Some(Pending::Error(e));
+    }
+
+    /// The transport reached end of stream.
+    pub fn handle_eof(&mut self) {
+        self.eof = true;
+        match self.state {
+            State::Closed => {}
+            State::Connecting => {
+                self.handshake = Handshake::Done;
+                self.state = State::Closed;
+                self.pending = Some(Pending::Close(CloseCode::ABNORMAL));
+            }
+            _ => {
+                // RFC 6455 §7.1.5: closed without a Close frame: 1006, never sent. Events
+                // already buffered are still delivered first.
+                self.state = State::Closed;
+                self.eof_pending = true;
+            }
+        }
+    }
+
+    /// Tells the connection the time (a monotonic `Duration` since a fixed origin of the
+    /// caller's choosing); runs whatever timers are due.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        self.now = now;
+        if let Some(deadline) = self.close_deadline
+            && now >= deadline
+        {
+            self.close_deadline = None;
+            if self.state != State::Closed {
+                self.state = State::Closed;
+                self.pending = Some(Pending::Close(CloseCode::ABNORMAL));
+            }
+            self.eof = true; // give up on the peer: close the transport
+            return;
+        }
+        if !matches!(self.state, State::Open | State::CloseSent) {
+            return;
+        }
+        if let Some(idle) = self.config.idle_timeout
+            && now >= self.last_input + idle
+        {
+            self.state = State::Closed;
+            self.eof = true;
+            self.pending = Some(Pending::Close(CloseCode::ABNORMAL));
+            return;
+        }
+        if let Some(interval) = self.config.keepalive_interval
+            && self.state == State::Open
+            && !self.keepalive_sent
+            && now >= self.last_input + interval
+        {
+            self.keepalive_sent = true;
+            // Cannot fail: an empty payload, and pings are allowed in these states.
+            let _ = self.sender.ping(&[], &mut self.out);
+        }
+    }
+
+    /// The next time [`Connection::handle_timeout`] must be called, if any timer is running.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let mut next = self.close_deadline;
+        let mut earliest = |t: Duration| next = Some(next.map_or(t, |n| n.min(t)));
+        if matches!(self.state, State::Open | State::CloseSent) {
+            if let Some(idle) = self.config.idle_timeout {
+                earliest(self.last_input + idle);
+            }
+            if let Some(interval) = self.config.keepalive_interval
+                && self.state == State::Open
+                && !self.keepalive_sent
+            {
+                earliest(self.last_input + interval);
+            }
+        }
+        next
+    }
+
+    /// The next event, or `None` until more input arrives.
+    ///
+    /// # Errors
+    /// `Some(Err(_))` once when the connection fails; the right Close frame (or HTTP
+    /// response) is already queued for [`Connection::poll_transmit`].
+    pub fn poll_event(&mut self) -> Option<Result<Event<'_>, Error>> {
+        if let Some(p) = self.pending.take() {
+            return Some(match p {
+                Pending::Open => Ok(Event::Open),
+                Pending::Close(code) => Ok(Event::Close { code, reason: "" }),
+                Pending::Error(e) => Err(e),
+            });
+        }
+        if matches!(self.state, State::Connecting) || self.failed {
+            return None;
+        }
+        let event = match self.receiver.poll_event() {
+            None => {
+                if self.eof_pending {
+                    self.eof_pending = false;
+                    return Some(Ok(Event::Close {
+                        code: CloseCode::ABNORMAL,
+                        reason: "",
+                    }));
+                }
+                return None;
+            }
+            Some(Err(e)) => {
+                // RFC 6455 §7.1.7: fail the connection: send the Close (unless ours is already
+                // out), then discard all further input.
+                if !self.sender.close_sent() {
+                    let frame = CloseFrame {
+                        code: e.close_code(),
+                        reason: "",
+                    };
+                    let _ = self.sender.close(Some(frame), &mut self.out);
+                }
+                self.state = State::Closed;
+                self.failed = true;
+                return Some(Err(Error::Protocol(e)));
+            }
+            Some(Ok(event)) => event,
+        };
+        Some(Ok(match event {
+            recv::Event::Text { data, fin } => Event::Text { data, fin },
+            recv::Event::Binary { data, fin } => Event::Binary { data, fin },
+            recv::Event::UncheckedText { data, fin } => Event::UncheckedText { data, fin },
+            recv::Event::Ping(payload) => {
+                // RFC 6455 §5.5.2: answer with the same data, also while our Close is out.
+                if self.config.auto_pong && self.pending_pongs < self.config.max_pending_pongs {
+                    self.pending_pongs += 1;
+                    let _ = self.sender.pong(payload, &mut self.out);
+                }
+                Event::Ping(payload)
+            }
+            recv::Event::Pong(payload) => Event::Pong(payload),
+            recv::Event::Close(frame) => {
+                let (code, reason) = match frame {
+                    Some(f) => (f.code, f.reason),
+                    None => (CloseCode::NO_STATUS_RECEIVED, ""),
+                };
+                if self.state == State::Open {
+                    // RFC 6455 §5.5.1: reply with a Close, echoing the code (an empty Close
+                    // for an empty one, since 1005 may not be sent).
+                    self.state = State::CloseReceived;
+                    let reply = frame.map(|f| CloseFrame {
+                        code: f.code,
+                        reason: "",
+                    });
+                    let _ = self.sender.close(reply, &mut self.out);
+                }
+                // Both Closes are now exchanged.
+                self.state = State::Closed;
+                self.close_deadline = match (self.role, self.config.close_timeout) {
+                    // A client waits for the server to close TCP (§7.1.1), but not forever.
+                    (Role::Client, Some(t)) => Some(self.now + t),
+                    _ => None,
+                };
+                Event::Close { code, reason }
+            }
+        }))
+    }
+
+    /// The bytes to write to the transport next, if any; report how many were written with
+    /// [`Connection::advance_transmit`].
+    pub fn poll_transmit(&mut self) -> Option<&[u8]> {
+        let pending = &self.out[self.sent..];
+        if pending.is_empty() {
+            None
+        } else {
+            Some(pending)
+        }
+    }
+
+    /// Marks `n` bytes from [`Connection::poll_transmit`] as written.
+    pub fn advance_transmit(&mut self, n: usize) {
+        self.sent = (self.sent + n).min(self.out.len());
+        if self.sent == self.out.len() {
+            self.sent = 0;
+            self.pending_pongs = 0;
+            if self.out.capacity() > RETAIN_CAPACITY {
+                self.out = Vec::new();
+            } else {
+                self.out.clear();
+            }
+        }
+    }
+
+    /// Moves all pending output into `buf` (for callers that keep their own write buffer).
+    pub fn transmit_into(&mut self, buf: &mut Vec<u8>) -> usize {
+        let pending = &self.out[self.sent..];
+        let n = pending.len();
+        buf.extend_from_slice(pending);
+        self.advance_transmit(n);
+        n
+    }
+
+    /// Bytes queued for the transport.
+    pub fn pending_output(&self) -> usize {
+        self.out.len() - self.sent
+    }
+
+    /// Whether there is output to write.
+    pub fn wants_write(&self) -> bool {
+        self.pending_output() != 0
+    }
+
+    /// Whether the caller should now close the transport: the connection is `Closed` and its
+    /// last bytes are written, and either this is the server (which closes first, RFC 6455
+    /// §7.1.1), the connection failed, or the peer already closed / the close timeout passed.
+    pub fn should_close_transport(&self) -> bool {
+        self.state == State::Closed
+            && !self.wants_write()
+            && (self.role == Role::Server || self.failed || self.eof)
+    }
+
+    fn check_open(&self) -> Result<(), UsageError> {
+        match self.state {
+            State::Connecting => Err(UsageError::NotOpen),
+            State::Open => Ok(()),
+            _ => Err(UsageError::SendAfterClose),
+        }
+    }
+
+    /// Queues a whole text message.
+    ///
+    /// # Errors
+    /// [`UsageError::NotOpen`] while connecting; [`UsageError::SendAfterClose`] once closing.
+    pub fn send_text(&mut self, text: &str) -> Result<(), UsageError> {
+        self.send_text_part(text, true)
+    }
+
+    /// Queues a whole binary message.
+    ///
+    /// # Errors
+    /// As [`Connection::send_text`].
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), UsageError> {
+        self.send_binary_part(data, true)
+    }
+
+    /// Queues a piece of a streamed text message; `fin` ends it.
+    ///
+    /// # Errors
+    /// As [`Connection::send_text`], and [`UsageError::MessageInProgress`].
+    pub fn send_text_part(&mut self, text: &str, fin: bool) -> Result<(), UsageError> {
+        self.check_open()?;
+        self.sender.text(text, fin, &mut self.out)
+    }
+
+    /// Queues a piece of a streamed binary message; `fin` ends it.
+    ///
+    /// # Errors
+    /// As [`Connection::send_text_part`].
+    pub fn send_binary_part(&mut self, data: &[u8], fin: bool) -> Result<(), UsageError> {
+        self.check_open()?;
+        self.sender.binary(data, fin, &mut self.out)
+    }
+
+    /// Queues a Ping (≤ 125 bytes). Allowed while our Close is out (RFC 6455 §5.5.1 forbids
+    /// only data frames).
+    ///
+    /// # Errors
+    /// [`UsageError::ControlPayloadTooLong`], [`UsageError::NotOpen`] while connecting or
+    /// closed.
+    pub fn ping(&mut self, payload: &[u8]) -> Result<(), UsageError> {
+        match self.state {
+            State::Open | State::CloseSent => self.sender.ping(payload, &mut self.out),
+            State::Connecting | State::CloseReceived | State::Closed => Err(UsageError::NotOpen),
+        }
+    }
+
+    /// Starts the closing handshake with `code` and `reason` (RFC 6455 §7.1.2). Calling it
+    /// again while closing or closed does nothing. While connecting, it abandons the
+    /// handshake.
+    ///
+    /// # Errors
+    /// [`UsageError::UnsendableCloseCode`], [`UsageError::CloseReasonTooLong`].
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), UsageError> {
+        match self.state {
+            State::Open => {
+                self.sender
+                    .close(Some(CloseFrame { code, reason }), &mut self.out)?;
+                self.state = State::CloseSent;
+                self.close_deadline = self.config.close_timeout.map(|t| self.now + t);
+                Ok(())
+            }
+            State::Connecting => {
+                self.handshake = Handshake::Done;
+                self.state = State::Closed;
+                self.failed = true;
+                Ok(())
+            }
+            State::CloseSent | State::CloseReceived | State::Closed => Ok(()),
+        }
+    }
+}
