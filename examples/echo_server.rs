@@ -1,0 +1,284 @@
+//! A WebSocket echo server on plain `std`: one thread per connection, blocking sockets.
+//!
+//! ```text
+//! cargo run --release --example echo_server                   # 127.0.0.1:9001
+//! cargo run --release --example echo_server -- 0.0.0.0:8080   # the last argument is the address
+//! ```
+//!
+//! - `GET /` without `Upgrade` answers a small self-contained HTML page that opens a WebSocket
+//!   back to this server, sends a text and a binary message and shows the echoes (open
+//!   <http://127.0.0.1:9001/> in a browser).
+//! - Every other request is a WebSocket handshake: the connection runs wswire's opening
+//!   handshake itself (a request that is not a valid upgrade gets wswire's HTTP refusal), then
+//!   echoes each message as it came (text as text, binary as binary; fragmented messages are
+//!   reassembled), answers pings (auto-pong), echoes the peer's close code, and closes the
+//!   TCP connection first, as a server should (RFC 6455 §7.1.1).
+//! - A keepalive ping goes out after 60 s of silence; a peer silent for 120 s is dropped.
+//! - One log line per connection on stdout. A connection's failure (protocol error, reset,
+//!   even a panic) ends only its own thread.
+//!
+//! A server never masks, so this example needs no random numbers.
+
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use std::{env, thread};
+
+use wswire::connection::{Config, Connection, Event};
+use wswire::handshake::ServerConfig;
+
+/// The demo page served at `/` (inline script and style, no external resources).
+const DEMO_PAGE: &str = include_str!("support/demo.html");
+/// The largest request head read before deciding between the page and a WebSocket.
+const MAX_HEAD: usize = 16 * 1024;
+/// Socket read size.
+const READ_CHUNK: usize = 64 * 1024;
+
+fn main() -> io::Result<()> {
+    let addr = env::args()
+        .skip(1)
+        .last()
+        .unwrap_or_else(|| "127.0.0.1:9001".to_owned());
+    let listener = TcpListener::bind(&addr)?;
+    let local = listener.local_addr()?;
+    println!(
+        "wswire echo server listening on {local}: demo page at http://{local}/, WebSocket echo at ws://{local}/<any other path>"
+    );
+    let server_config = Arc::new(ServerConfig::default());
+    for stream in listener.incoming() {
+        let stream = match stream {
+            Ok(s) => s,
+            Err(e) => {
+                // E.g. out of file descriptors: wait a little instead of spinning.
+                eprintln!("accept failed: {e}");
+                thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        let config = Arc::clone(&server_config);
+        let spawned = thread::Builder::new()
+            .name("ws-connection".to_owned())
+            .spawn(move || {
+                let peer = stream
+                    .peer_addr()
+                    .map_or_else(|_| "?".to_owned(), |a| a.to_string());
+                let started = Instant::now();
+                let mut log = Log::default();
+                if let Err(e) = serve(stream, &config, &mut log) {
+                    log.end = format!("I/O error: {e}");
+                }
+                println!("{peer} {} [{:.1?}]", log.line(), started.elapsed());
+            });
+        if let Err(e) = spawned {
+            eprintln!("cannot start a thread for a connection: {e}");
+        }
+    }
+    Ok(())
+}
+
+/// Serves one TCP connection, noting what happened in `log`.
+fn serve(
+    mut stream: TcpStream,
+    server_config: &Arc<ServerConfig>,
+    log: &mut Log,
+) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    stream.set_write_timeout(Some(Duration::from_secs(30)))?;
+    // Read the request head first, to tell a page request from a WebSocket upgrade.
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut head = Vec::new();
+    loop {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            log.end = "closed before sending a request".to_owned();
+            return Ok(());
+        }
+        head.extend_from_slice(&buf[..n]);
+        match peek_request(&head) {
+            Peek::NeedMore if head.len() < MAX_HEAD => {}
+            Peek::Page => {
+                log.page = true;
+                return serve_page(stream);
+            }
+            // An upgrade, or anything else: the connection's handshake accepts or refuses it.
+            Peek::Other(target) => {
+                log.target = target;
+                break;
+            }
+            Peek::NeedMore => break,
+        }
+    }
+    let mut config = Config::default();
+    config.keepalive_interval = Some(Duration::from_secs(60));
+    config.idle_timeout = Some(Duration::from_secs(120));
+    let mut conn = Connection::server(Arc::clone(server_config), config);
+    let origin = Instant::now();
+    conn.handle_timeout(origin.elapsed());
+    conn.handle_input(&head);
+    let mut text = String::new();
+    let mut binary = Vec::new();
+    loop {
+        // 1. Drain events: echo every message.
+        while let Some(event) = conn.poll_event() {
+            match event {
+                Ok(Event::Text { data, .. }) => {
+                    log.messages += 1;
+                    log.bytes += data.len();
+                    text.clear();
+                    text.push_str(data);
+                    // Fails only once closing, when nothing more may be sent anyway.
+                    let _ = conn.send_text(&text);
+                }
+                Ok(Event::Binary { data, .. }) => {
+                    log.messages += 1;
+                    log.bytes += data.len();
+                    binary.clear();
+                    binary.extend_from_slice(data);
+                    let _ = conn.send_binary(&binary);
+                }
+                Ok(Event::Close { code, reason }) => {
+                    log.end = format!("closed {} {reason:?}", u16::from(code));
+                }
+                Ok(_) => {}
+                Err(e) => log.end = format!("failed: {e}"),
+            }
+        }
+        // 2. Drain output.
+        while let Some(bytes) = conn.poll_transmit() {
+            let n = stream.write(bytes)?;
+            if n == 0 {
+                return Err(ErrorKind::WriteZero.into());
+            }
+            conn.advance_transmit(n);
+        }
+        if conn.should_close_transport() {
+            break;
+        }
+        // 3. Wait for input or for the next timer.
+        let now = origin.elapsed();
+        match conn.poll_timeout() {
+            Some(due) if due <= now => {
+                conn.handle_timeout(now);
+                continue;
+            }
+            due => stream.set_read_timeout(due.map(|d| d - now))?,
+        }
+        match stream.read(&mut buf) {
+            Ok(n) => {
+                // Tell the time first: the connection stamps the input with it (idle timer).
+                conn.handle_timeout(origin.elapsed());
+                if n == 0 {
+                    conn.handle_eof();
+                } else {
+                    conn.handle_input(&buf[..n]);
+                }
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                conn.handle_timeout(origin.elapsed());
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    linger_close(&mut stream, &mut buf);
+    Ok(())
+}
+
+/// What one connection did, for its log line.
+#[derive(Default)]
+struct Log {
+    /// The demo page was served.
+    page: bool,
+    /// The request target, as peeked.
+    target: Option<String>,
+    messages: u64,
+    bytes: usize,
+    end: String,
+}
+
+impl Log {
+    fn line(&self) -> String {
+        let end = if self.end.is_empty() {
+            "ended"
+        } else {
+            &self.end
+        };
+        if self.page {
+            return format!(
+                "GET / -> 200 demo page{}",
+                if self.end.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {end}")
+                }
+            );
+        }
+        format!(
+            "WebSocket {}: {} messages ({} bytes) echoed, {end}",
+            self.target.as_deref().unwrap_or("?"),
+            self.messages,
+            self.bytes,
+        )
+    }
+}
+
+/// Closes TCP gracefully: send FIN, then read (and drop) what the peer still sends until its
+/// FIN or a short deadline, so that unread input does not turn our close into a reset that
+/// could destroy the Close frame we just wrote.
+fn linger_close(stream: &mut TcpStream, buf: &mut [u8]) {
+    let _ = stream.shutdown(Shutdown::Write);
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            break;
+        }
+        match stream.read(buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+}
+
+enum Peek {
+    NeedMore,
+    Page,
+    /// Not the page; the request target if the head parsed.
+    Other(Option<String>),
+}
+
+/// Whether the head in `buf` asks for the demo page: `GET /` (or `/index.html`) without an
+/// `Upgrade` header.
+fn peek_request(buf: &[u8]) -> Peek {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(buf) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => return Peek::NeedMore,
+        Err(_) => return Peek::Other(None),
+    }
+    let target = req.path.unwrap_or_default();
+    let path = target.split_once('?').map_or(target, |(p, _)| p);
+    let upgrade = req
+        .headers
+        .iter()
+        .any(|h| h.name.eq_ignore_ascii_case("upgrade"));
+    if req.method == Some("GET") && matches!(path, "/" | "/index.html") && !upgrade {
+        Peek::Page
+    } else {
+        Peek::Other(Some(target.to_owned()))
+    }
+}
+
+fn serve_page(mut stream: TcpStream) -> io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        DEMO_PAGE.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(DEMO_PAGE.as_bytes())?;
+    let mut buf = [0u8; 1024];
+    linger_close(&mut stream, &mut buf);
+    Ok(())
+}
