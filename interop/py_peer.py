@@ -1,0 +1,162 @@
+"""Python `websockets` as a real peer for wswire's examples (driven by interop/run.sh).
+
+    python py_peer.py client ws://127.0.0.1:PORT/path LABEL   every case against an echo server
+    python py_peer.py server                                   an echo server; prints "PORT <n>"
+
+The client prints one line per case: "PASS name" or "FAIL name: why".
+The server echoes every message (str as text, bytes as binary) on any path, except /abort,
+where it aborts the TCP connection on the first message (an abrupt disconnect).
+"""
+
+import asyncio
+import sys
+import urllib.parse
+
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
+
+SIZES = [0, 125, 126, 65535, 65536, 1 << 20]
+CLOSE_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999]
+TIMEOUT = 10
+
+failures = 0
+
+
+def report(name, why=None):
+    global failures
+    if why:
+        failures += 1
+        print(f"FAIL {name}: {why}", flush=True)
+    else:
+        print(f"PASS {name}", flush=True)
+
+
+def text_of(n):
+    """n bytes of UTF-8: a two-byte character first where there is room, then ASCII."""
+    return "x" * n if n < 2 else "\u00e9" + "a" * (n - 2)
+
+
+def binary_of(n):
+    return bytes((i * 31 + 7) & 0xFF for i in range(n))
+
+
+def ws_connect(url):
+    # No size limit (the default is 1 MiB); permessage-deflate is offered by default and
+    # wswire's example declines it, which is part of what is tested.
+    return connect(url, max_size=None, open_timeout=TIMEOUT, close_timeout=TIMEOUT)
+
+
+async def echo_case(url, name, message, send=None):
+    try:
+        async with ws_connect(url) as ws:
+            await (send(ws) if send else ws.send(message))
+            got = await asyncio.wait_for(ws.recv(), TIMEOUT)
+            if type(got) is not type(message):
+                report(name, f"echoed as {type(got).__name__}")
+            elif got != message:
+                report(name, f"wrong echo ({len(got)} bytes)")
+            else:
+                report(name)
+    except Exception as e:  # noqa: BLE001 - any failure is the case's failure
+        report(name, repr(e))
+
+
+async def still_serves(url, name):
+    try:
+        async with ws_connect(url) as ws:
+            await ws.send("still there?")
+            got = await asyncio.wait_for(ws.recv(), TIMEOUT)
+            report(name, None if got == "still there?" else f"wrong echo {got!r}")
+    except Exception as e:  # noqa: BLE001
+        report(name, f"server no longer serves: {e!r}")
+
+
+async def run_client(url, label):
+    prefix = f"python-websockets client -> {label}"
+    for n in SIZES:
+        await echo_case(url, f"{prefix}: text {n} bytes", text_of(n))
+    for n in SIZES:
+        await echo_case(url, f"{prefix}: binary {n} bytes", binary_of(n))
+    # Fragments: send() with an iterable sends one frame per item.
+    parts = ["fragmented ", "h\u00e9llo ", "", "\u2713"]
+    await echo_case(
+        url, f"{prefix}: fragmented text (4 frames, one empty)", "".join(parts),
+        send=lambda ws: ws.send(parts),
+    )
+    chunks = [binary_of(1000), binary_of(70000), b"", binary_of(3)]
+    await echo_case(
+        url, f"{prefix}: fragmented binary (4 frames, one empty)", b"".join(chunks),
+        send=lambda ws: ws.send(chunks),
+    )
+    name = f"{prefix}: ping answered with the same payload"
+    try:
+        async with ws_connect(url) as ws:
+            # websockets matches the pong to the ping by its payload.
+            waiter = await ws.ping(b"are you there?")
+            await asyncio.wait_for(waiter, TIMEOUT)
+            report(name)
+    except Exception as e:  # noqa: BLE001
+        report(name, repr(e))
+    for code in CLOSE_CODES:
+        name = f"{prefix}: close {code} echoed"
+        try:
+            ws = await ws_connect(url)
+            await ws.close(code, "bye")
+            rcvd = ws.protocol.close_rcvd  # the Close frame the server sent
+            got = rcvd.code if rcvd else None
+            report(name, None if got == code else f"server answered {got}")
+        except Exception as e:  # noqa: BLE001
+            report(name, repr(e))
+    # Abrupt disconnects; after each, the server must still serve.
+    try:
+        ws = await ws_connect(url)
+        await ws.send(binary_of(1 << 20))
+        ws.transport.abort()
+    except Exception:  # noqa: BLE001
+        pass
+    await still_serves(url, f"{prefix}: abrupt disconnect after a message, server survives")
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        _, writer = await asyncio.open_connection("127.0.0.1", parsed.port)
+        writer.write(f"GET {parsed.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n".encode())
+        await writer.drain()
+        writer.transport.abort()
+    except Exception:  # noqa: BLE001
+        pass
+    await still_serves(url, f"{prefix}: abort mid-handshake, server survives")
+
+
+async def handler(ws):
+    if ws.request.path == "/abort":
+        await ws.recv()
+        ws.transport.abort()
+        return
+    try:
+        async for message in ws:
+            await ws.send(message)
+    except ConnectionClosed:
+        pass  # e.g. closed with a code other than 1000/1001: nothing to report here
+
+
+async def run_server():
+    async with serve(handler, "127.0.0.1", 0, max_size=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        print(f"PORT {port}", flush=True)
+        await asyncio.get_running_loop().create_future()
+
+
+def main():
+    args = sys.argv[1:]
+    if args[:1] == ["server"]:
+        asyncio.run(run_server())
+    elif len(args) in (2, 3) and args[0] == "client":
+        asyncio.run(run_client(args[1], args[2] if len(args) == 3 else "server"))
+        sys.exit(1 if failures else 0)
+    else:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
