@@ -99,8 +99,12 @@ fn serve(
         match peek_request(&head) {
             Peek::NeedMore if head.len() < MAX_HEAD => {}
             Peek::Page => {
-                log.page = true;
-                return serve_page(stream);
+                log.page = Some("GET / -> 200 demo page");
+                return serve_http(stream, "200 OK", "text/html; charset=utf-8", DEMO_PAGE);
+            }
+            Peek::Favicon => {
+                log.page = Some("GET /favicon.ico -> 404");
+                return serve_http(stream, "404 Not Found", "text/plain", "no icon\n");
             }
             // An upgrade, or anything else: the connection's handshake accepts or refuses it.
             Peek::Other(target) => {
@@ -189,8 +193,8 @@ fn serve(
 /// What one connection did, for its log line.
 #[derive(Default)]
 struct Log {
-    /// The demo page was served.
-    page: bool,
+    /// A plain HTTP answer was served instead of a WebSocket.
+    page: Option<&'static str>,
     /// The request target, as peeked.
     target: Option<String>,
     messages: u64,
@@ -205,9 +209,9 @@ impl Log {
         } else {
             &self.end
         };
-        if self.page {
+        if let Some(page) = self.page {
             return format!(
-                "GET / -> 200 demo page{}",
+                "{page}{}",
                 if self.end.is_empty() {
                     String::new()
                 } else {
@@ -244,6 +248,9 @@ fn linger_close(stream: &mut TcpStream, buf: &mut [u8]) {
 enum Peek {
     NeedMore,
     Page,
+    /// A browser's routine `GET /favicon.ico`: answered 404 rather than refused as a
+    /// WebSocket handshake, to keep the log quiet.
+    Favicon,
     /// Not the page; the request target if the head parsed.
     Other(Option<String>),
 }
@@ -266,18 +273,26 @@ fn peek_request(buf: &[u8]) -> Peek {
         .any(|h| h.name.eq_ignore_ascii_case("upgrade"));
     if req.method == Some("GET") && matches!(path, "/" | "/index.html") && !upgrade {
         Peek::Page
+    } else if req.method == Some("GET") && path == "/favicon.ico" && !upgrade {
+        Peek::Favicon
     } else {
         Peek::Other(Some(target.to_owned()))
     }
 }
 
-fn serve_page(mut stream: TcpStream) -> io::Result<()> {
+/// Answers a plain HTTP request, then closes.
+fn serve_http(
+    mut stream: TcpStream,
+    status: &str,
+    content_type: &str,
+    body: &str,
+) -> io::Result<()> {
     let head = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
-        DEMO_PAGE.len()
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
     );
     stream.write_all(head.as_bytes())?;
-    stream.write_all(DEMO_PAGE.as_bytes())?;
+    stream.write_all(body.as_bytes())?;
     let mut buf = [0u8; 1024];
     linger_close(&mut stream, &mut buf);
     Ok(())
