@@ -29,13 +29,15 @@ use core::time::Duration;
 
 use crate::Role;
 use crate::error::{ProtocolError, UsageError};
-use crate::frame::{CloseCode, CloseFrame};
+use crate::extensions::NegotiationError;
+use crate::extensions::deflate::{Compressor, DeflateConfig, DeflateParams};
+use crate::frame::{CloseCode, CloseFrame, Rsv};
 use crate::handshake::{
     ClientHandshake, Negotiated, Progress, RequestError, ResponseError, ServerConfig,
     ServerHandshake,
 };
 use crate::recv::{self, Delivery, Receiver, RecvConfig};
-use crate::send::{MaskGen, RandomMask, SendConfig, Sender, Unmasked};
+use crate::send::{DataKind, MaskGen, RandomMask, SendConfig, Sender, Unmasked};
 
 /// Connection settings. `Default` gives bounded, strict settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +64,12 @@ pub struct Config {
     /// Give up on the peer (close the transport, report 1006) after this long without any
     /// input. Default off.
     pub idle_timeout: Option<Duration>,
+    /// permessage-deflate data-path settings (engine, threshold, level, window cap). They
+    /// apply only when the handshake agreed the extension, which needs a
+    /// [`DeflateServer`](crate::extensions::deflate::DeflateServer) or
+    /// [`DeflateClient`](crate::extensions::deflate::DeflateClient) in the handshake config:
+    /// without one (the default) nothing is compressed.
+    pub deflate: DeflateConfig,
 }
 
 impl Default for Config {
@@ -75,6 +83,7 @@ impl Default for Config {
             close_timeout: Some(Duration::from_secs(30)),
             keepalive_interval: None,
             idle_timeout: None,
+            deflate: DeflateConfig::default(),
         }
     }
 }
@@ -146,6 +155,10 @@ pub enum Error {
     Request(RequestError),
     /// The server's handshake response was not acceptable.
     Response(ResponseError),
+    /// An agreed extension cannot be run: permessage-deflate without a codec
+    /// ([`DeflateConfig::codec`]), or agreed parameters that do not parse. A Close with 1011
+    /// was queued.
+    Extension(NegotiationError),
 }
 
 impl fmt::Display for Error {
@@ -154,6 +167,7 @@ impl fmt::Display for Error {
             Self::Protocol(e) => write!(f, "protocol error: {e}"),
             Self::Request(e) => write!(f, "handshake request refused: {e}"),
             Self::Response(e) => write!(f, "handshake response refused: {e}"),
+            Self::Extension(e) => write!(f, "extension cannot be used: {e}"),
         }
     }
 }
@@ -164,6 +178,7 @@ impl core::error::Error for Error {
             Self::Protocol(e) => Some(e),
             Self::Request(e) => Some(e),
             Self::Response(e) => Some(e),
+            Self::Extension(e) => Some(e),
         }
     }
 }
@@ -207,6 +222,8 @@ pub struct Connection<M: MaskGen = Unmasked> {
     path: Option<String>,
     receiver: Receiver,
     sender: Sender<M>,
+    /// permessage-deflate for what we send, once agreed.
+    compressor: Option<Compressor>,
     pending: Option<Pending>,
     /// Output not yet transmitted: `out[sent..]`.
     out: Vec<u8>,
@@ -241,6 +258,7 @@ impl Connection<Unmasked> {
     pub fn server_open(negotiated: Negotiated, config: Config) -> Self {
         let mut c = Self::build(Role::Server, Sender::server(config.send), config);
         c.negotiated = negotiated;
+        c.apply_extensions();
         c
     }
 }
@@ -275,6 +293,7 @@ impl<M: MaskGen> Connection<M> {
             config,
         );
         c.negotiated = negotiated;
+        c.apply_extensions();
         c
     }
 
@@ -288,6 +307,7 @@ impl<M: MaskGen> Connection<M> {
             path: None,
             receiver: Receiver::with_delivery(role, config.recv, config.delivery),
             sender,
+            compressor: None,
             pending: None,
             out: Vec::new(),
             sent: 0,
@@ -401,6 +421,47 @@ impl<M: MaskGen> Connection<M> {
         self.handshake = Handshake::Done;
         self.state = State::Open;
         self.pending = Some(Pending::Open);
+        self.apply_extensions();
+    }
+
+    /// Sets up what the handshake agreed: permessage-deflate (RFC 7692) turns on RSV1 and
+    /// inflation in the receiver and compression in the sender. An agreement that cannot be
+    /// run fails the connection with 1011.
+    fn apply_extensions(&mut self) {
+        let params = match DeflateParams::from_negotiated(&self.negotiated) {
+            Ok(Some(p)) => p,
+            Ok(None) => return,
+            Err(e) => return self.fail_extension(e),
+        };
+        let Some(inflater) = self.config.deflate.inflater(&params, self.role) else {
+            return self.fail_extension(NegotiationError::new(
+                "permessage-deflate agreed but no codec configured",
+            ));
+        };
+        self.receiver.set_inflater(inflater);
+        self.compressor = self.config.deflate.compressor(&params, self.role);
+    }
+
+    /// Fails an open connection whose agreed extension cannot be run: Close 1011.
+    fn fail_extension(&mut self, e: NegotiationError) {
+        let frame = CloseFrame {
+            code: CloseCode::INTERNAL_ERROR,
+            reason: "",
+        };
+        let _ = self.sender.close(Some(frame), &mut self.out);
+        self.state = State::Closed;
+        self.failed = true;
+        self.pending = Some(Pending::Error(Error::Extension(e)));
+    }
+
+    /// The permessage-deflate compressor, when the extension is agreed and we compress.
+    pub fn compressor(&self) -> Option<&Compressor> {
+        self.compressor.as_ref()
+    }
+
+    /// The receiver underneath (e.g. to look at its inflater).
+    pub fn receiver(&self) -> &Receiver {
+        &self.receiver
     }
 
     /// `Connecting` → `Closed`.
@@ -650,8 +711,7 @@ impl<M: MaskGen> Connection<M> {
     /// # Errors
     /// As [`Connection::send_text`], and [`UsageError::MessageInProgress`].
     pub fn send_text_part(&mut self, text: &str, fin: bool) -> Result<(), UsageError> {
-        self.check_open()?;
-        self.sender.text(text, fin, &mut self.out)
+        self.send_data(DataKind::Text, text.as_bytes(), fin, true)
     }
 
     /// Queues a piece of a streamed binary message; `fin` ends it.
@@ -659,8 +719,57 @@ impl<M: MaskGen> Connection<M> {
     /// # Errors
     /// As [`Connection::send_text_part`].
     pub fn send_binary_part(&mut self, data: &[u8], fin: bool) -> Result<(), UsageError> {
+        self.send_data(DataKind::Binary, data, fin, true)
+    }
+
+    /// Queues a text message or a piece of one, choosing whether it may be compressed:
+    /// `compress = false` sends it uncompressed even when permessage-deflate is agreed (e.g.
+    /// for data that is already compressed or secret, RFC 7692 §10). Decided on the first
+    /// piece of a message; later pieces follow it.
+    ///
+    /// # Errors
+    /// As [`Connection::send_text_part`].
+    pub fn send_text_with(
+        &mut self,
+        text: &str,
+        fin: bool,
+        compress: bool,
+    ) -> Result<(), UsageError> {
+        self.send_data(DataKind::Text, text.as_bytes(), fin, compress)
+    }
+
+    /// Queues a binary message or a piece of one; see [`Connection::send_text_with`].
+    ///
+    /// # Errors
+    /// As [`Connection::send_text_part`].
+    pub fn send_binary_with(
+        &mut self,
+        data: &[u8],
+        fin: bool,
+        compress: bool,
+    ) -> Result<(), UsageError> {
+        self.send_data(DataKind::Binary, data, fin, compress)
+    }
+
+    fn send_data(
+        &mut self,
+        kind: DataKind,
+        data: &[u8],
+        fin: bool,
+        compress: bool,
+    ) -> Result<(), UsageError> {
         self.check_open()?;
-        self.sender.binary(data, fin, &mut self.out)
+        let Some(compressor) = self.compressor.as_mut() else {
+            return self.sender.data(kind, data, fin, Rsv::NONE, &mut self.out);
+        };
+        let r = self
+            .sender
+            .data_compressed(compressor, kind, data, fin, compress, &mut self.out);
+        if r == Err(UsageError::CompressionFailed) {
+            // The message cannot be finished: close with 1011 (RFC 6455 §7.4.1).
+            let _ = self.close(CloseCode::INTERNAL_ERROR, "");
+        }
+        r
     }
 
     /// Queues a Ping (≤ 125 bytes). Allowed while our Close is out (RFC 6455 §5.5.1 forbids

@@ -9,6 +9,7 @@
 
 use core::fmt;
 
+use crate::extensions::deflate::CodecError;
 use crate::frame::{CloseCode, CloseError, FrameError};
 use crate::utf8::Utf8Error;
 
@@ -53,6 +54,16 @@ pub enum ProtocolError {
         /// The configured limit.
         max: u32,
     },
+    /// A compressed message (permessage-deflate) could not be inflated: invalid DEFLATE data,
+    /// or a reference before the start of the window (RFC 7692 §7.2.2). Close code 1007, as
+    /// `ws` and `wsproto` (checklist H14).
+    Inflate(CodecError),
+    /// A compressed message inflates to more than `max_message_size` bytes; inflation stopped
+    /// one byte past the limit (checklist H16–H18). Close code 1009.
+    InflatedTooLarge {
+        /// The configured limit.
+        max: u64,
+    },
 }
 
 impl ProtocolError {
@@ -61,7 +72,7 @@ impl ProtocolError {
     pub const fn close_code(&self) -> CloseCode {
         match self {
             Self::Frame(_) => CloseCode::PROTOCOL_ERROR,
-            Self::Close(CloseError::InvalidReason(_)) | Self::InvalidUtf8(_) => {
+            Self::Close(CloseError::InvalidReason(_)) | Self::InvalidUtf8(_) | Self::Inflate(_) => {
                 CloseCode::INVALID_PAYLOAD
             }
             Self::Close(_)
@@ -70,7 +81,9 @@ impl ProtocolError {
             | Self::ReservedBits(_)
             | Self::UnexpectedContinuation
             | Self::ExpectedContinuation => CloseCode::PROTOCOL_ERROR,
-            Self::FrameTooLarge { .. } | Self::MessageTooLarge { .. } => CloseCode::MESSAGE_TOO_BIG,
+            Self::FrameTooLarge { .. }
+            | Self::MessageTooLarge { .. }
+            | Self::InflatedTooLarge { .. } => CloseCode::MESSAGE_TOO_BIG,
             Self::TooManyFragments { .. } => CloseCode::POLICY_VIOLATION,
         }
     }
@@ -114,6 +127,13 @@ impl fmt::Display for ProtocolError {
                 write!(f, "message of {len} bytes exceeds the limit of {max}")
             }
             Self::TooManyFragments { max } => write!(f, "message has more than {max} fragments"),
+            Self::Inflate(e) => write!(f, "invalid compressed message: {e}"),
+            Self::InflatedTooLarge { max } => {
+                write!(
+                    f,
+                    "compressed message inflates past the limit of {max} bytes"
+                )
+            }
         }
     }
 }
@@ -124,6 +144,7 @@ impl core::error::Error for ProtocolError {
             Self::Frame(e) => Some(e),
             Self::Close(e) => Some(e),
             Self::InvalidUtf8(e) => Some(e),
+            Self::Inflate(e) => Some(e),
             _ => None,
         }
     }
@@ -165,6 +186,10 @@ pub enum UsageError {
     PayloadTooLong,
     /// Not possible in the connection's current state (still connecting, or closed).
     NotOpen,
+    /// The permessage-deflate compressor failed in the middle of a compressed message (an
+    /// engine fault, not the peer's): the message cannot be finished. A
+    /// [`Connection`](crate::Connection) fails itself with close code 1011.
+    CompressionFailed,
 }
 
 impl fmt::Display for UsageError {
@@ -187,6 +212,7 @@ impl fmt::Display for UsageError {
             }
             Self::PayloadTooLong => f.write_str("payload length must be below 2^63"),
             Self::NotOpen => f.write_str("the connection is not open"),
+            Self::CompressionFailed => f.write_str("the permessage-deflate compressor failed"),
         }
     }
 }

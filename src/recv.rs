@@ -12,18 +12,25 @@
 //!    (assembled, bounded by `max_message_size`) or, with [`Delivery::Chunks`], the decoder's
 //!    chunks as they are.
 //!
+//! With permessage-deflate agreed ([`Receiver::set_inflater`]), a message whose first frame
+//! has RSV1 is inflated as its payload arrives, into a per-connection buffer that is reused;
+//! messages without RSV1 take the zero-copy path unchanged (RFC 7692 §6).
+//!
 //! Every rule is checked from the frame header **before** any payload is buffered: masking
 //! by role (§5.1), RSV bits (§5.2), opcode sequencing (§5.4), control-frame shape (§5.5), and
 //! the size limits. Text is validated as it arrives and fails at the first invalid byte, even
 //! in the middle of a frame (§8.1; Autobahn 6.4.x). After a Close frame, or after an error,
 //! all further input is consumed and ignored (§5.5.1, §7.1.7).
 
+use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::Range;
 
 use crate::Role;
 use crate::error::ProtocolError;
+use crate::extensions::deflate::MessageInflater;
 use crate::frame::{
     CloseFrame, Decoded, FrameHeader, LengthRule, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, Opcode, Rsv,
     apply_mask,
@@ -156,6 +163,8 @@ struct Frame {
     remaining: u64,
     /// Payload bytes already unmasked (only `& 3` matters).
     offset: usize,
+    /// The message is compressed (permessage-deflate, RSV1 on its first frame).
+    compressed: bool,
 }
 
 /// The data message in progress.
@@ -172,6 +181,7 @@ enum RawEvent {
         kind: Kind,
         range: Range<usize>,
         fin: bool,
+        compressed: bool,
     },
     Ping(Range<usize>),
     Pong(Range<usize>),
@@ -231,6 +241,11 @@ pub struct Decoder {
     completed: CodePoint,
     /// The kind of the current (or last) data message.
     kind: Kind,
+    /// Messages with RSV1 are compressed (set by [`Receiver::set_inflater`]): their payload
+    /// is handed to the inflater rather than validated here.
+    inflating: bool,
+    /// The current data message is compressed.
+    compressed: bool,
 }
 
 impl Decoder {
@@ -245,6 +260,8 @@ impl Decoder {
             utf8: Utf8Validator::new(),
             completed: CodePoint::default(),
             kind: Kind::Binary,
+            inflating: false,
+            compressed: false,
         }
     }
 
@@ -330,6 +347,7 @@ impl Decoder {
                     mask: header.mask,
                     remaining: header.payload_len,
                     offset: 0,
+                    compressed: self.compressed,
                 };
                 self.frame = Some(frame);
                 (frame, n)
@@ -338,7 +356,11 @@ impl Decoder {
         let available = buf.len() - start;
         let mut take = usize::try_from(frame.remaining).map_or(available, |r| r.min(available));
         let pending = self.utf8.needed();
-        if pending != 0 && frame.kind == Kind::Text && self.config.validate_utf8 {
+        if pending != 0
+            && frame.kind == Kind::Text
+            && self.config.validate_utf8
+            && !frame.compressed
+        {
             // Finish the code point begun in the last chunk first, as its own event.
             take = take.min(pending);
         }
@@ -372,6 +394,7 @@ impl Decoder {
                 kind: frame.kind,
                 range,
                 fin,
+                compressed: frame.compressed,
             }),
         })
     }
@@ -465,6 +488,7 @@ impl Decoder {
         if h.opcode.is_data_start() {
             self.utf8.reset();
             self.kind = kind;
+            self.compressed = self.inflating && h.rsv.contains(Rsv::RSV1);
         }
         let m = self.message.get_or_insert(Message {
             size: 0,
@@ -498,6 +522,7 @@ impl Decoder {
                 kind: Kind::Binary,
                 range,
                 fin,
+                ..
             } => Event::Binary {
                 data: &buf[range],
                 fin,
@@ -506,6 +531,7 @@ impl Decoder {
                 kind: Kind::Text,
                 range,
                 fin,
+                ..
             } if !self.config.validate_utf8 => Event::UncheckedText {
                 data: &buf[range],
                 fin,
@@ -514,6 +540,7 @@ impl Decoder {
                 kind: Kind::Text,
                 range,
                 fin,
+                ..
             } => {
                 let bytes = &buf[range];
                 let mut completed = false;
@@ -554,6 +581,50 @@ impl Decoder {
 /// Buffers above this capacity are released after use rather than kept for the next message.
 const RETAIN_CAPACITY: usize = 64 * 1024;
 
+/// The size of the reused buffer that compressed messages are inflated into.
+const INFLATE_BUFFER: usize = 16 * 1024;
+
+/// permessage-deflate state of a [`Receiver`]: the inflater, its reused output buffer, and
+/// the compressed message in progress.
+#[derive(Debug)]
+struct Inflating {
+    inflater: MessageInflater,
+    /// Inflated output; allocated on the first compressed message, then reused.
+    scratch: Vec<u8>,
+    /// Compressed payload at `input[start..start + pending]`, unmasked, not yet inflated.
+    pending: usize,
+    /// Those bytes run to the end of the message.
+    last: bool,
+    /// A compressed message is in progress.
+    active: bool,
+    kind: Kind,
+    /// An unfinished code point at `scratch[carry_from..carry_from + carry]`, moved to the
+    /// front before the next round.
+    carry_from: usize,
+    carry: usize,
+}
+
+/// What one round of inflation produced.
+enum Inflated {
+    /// Nothing to hand out until more input is decoded.
+    NeedInput,
+    /// `scratch[..len]` is the next piece ([`Delivery::Chunks`]).
+    Chunk { len: usize, fin: bool },
+    /// The whole message is in `text` / `binary` ([`Delivery::Messages`]).
+    Message,
+}
+
+/// `additional` for `reserve_exact` so that `add` more bytes fit, growing by doubling but
+/// never past `max` (a bomb stops at the limit, not at twice it).
+fn bounded_growth(len: usize, capacity: usize, add: usize, max: u64) -> Option<usize> {
+    if capacity - len >= add {
+        return None;
+    }
+    let need = len + add;
+    let max = usize::try_from(max).unwrap_or(usize::MAX).max(need);
+    Some(capacity.saturating_mul(2).max(need).min(max) - len)
+}
+
 /// The buffered receiver; see the [module docs](self).
 ///
 /// ```
@@ -568,7 +639,7 @@ const RETAIN_CAPACITY: usize = 64 * 1024;
 /// assert_eq!(rx.poll_event(), Some(Ok(Event::Text { data: "Hello", fin: true })));
 /// assert!(rx.poll_event().is_none());
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Receiver {
     decoder: Decoder,
     delivery: Delivery,
@@ -582,6 +653,8 @@ pub struct Receiver {
     assembling: bool,
     /// The last event handed out was assembled: clear the buffers before the next poll.
     release: bool,
+    /// permessage-deflate, once agreed.
+    inflate: Option<Box<Inflating>>,
 }
 
 impl Receiver {
@@ -602,7 +675,171 @@ impl Receiver {
             binary: Vec::new(),
             assembling: false,
             release: false,
+            inflate: None,
         }
+    }
+
+    /// Turns on permessage-deflate for received messages (RFC 7692 §6): RSV1 becomes allowed
+    /// on the first frame of a data message, and a message that has it is inflated with
+    /// `inflater` as its payload arrives — bounded by `max_message_size` (1009 past it), 1007
+    /// for invalid data, text validated after inflation. Messages without RSV1 are delivered
+    /// zero-copy as before. RSV1 on a continuation or control frame stays a 1002.
+    pub fn set_inflater(&mut self, inflater: MessageInflater) {
+        let config = self.decoder.config_mut();
+        config.allowed_rsv = config.allowed_rsv.union(Rsv::RSV1);
+        self.decoder.inflating = true;
+        self.inflate = Some(Box::new(Inflating {
+            inflater,
+            scratch: Vec::new(),
+            pending: 0,
+            last: false,
+            active: false,
+            kind: Kind::Binary,
+            carry_from: 0,
+            carry: 0,
+        }));
+    }
+
+    /// The inflater, once [`Receiver::set_inflater`] was called.
+    pub fn inflater(&self) -> Option<&MessageInflater> {
+        self.inflate.as_deref().map(|z| &z.inflater)
+    }
+
+    /// Inflates the pending compressed payload: one piece (chunks), or up to the end of the
+    /// message or of the input (messages).
+    fn inflate_pending(&mut self) -> Result<Inflated, ProtocolError> {
+        let max = self.decoder.config.max_message_size;
+        let validate = self.decoder.config.validate_utf8;
+        let chunks = self.delivery == Delivery::Chunks;
+        let Some(z) = self.inflate.as_deref_mut() else {
+            return Ok(Inflated::NeedInput);
+        };
+        if z.scratch.is_empty() {
+            z.scratch = vec![0; INFLATE_BUFFER];
+        }
+        loop {
+            if !z.active || (z.pending == 0 && !z.last) {
+                return Ok(Inflated::NeedInput);
+            }
+            let carry = z.carry;
+            if carry != 0 {
+                z.scratch.copy_within(z.carry_from..z.carry_from + carry, 0);
+                z.carry = 0;
+            }
+            let input = &self.input[self.start..self.start + z.pending];
+            let step = z
+                .inflater
+                .inflate(input, z.last, &mut z.scratch[carry..], max)?;
+            self.start += step.consumed;
+            z.pending -= step.consumed;
+            let len = carry + step.written;
+            if step.done {
+                z.active = false;
+                z.last = false;
+                z.pending = 0;
+            } else if step.written == 0 {
+                // No new output: keep the carried bytes for the next round.
+                z.carry_from = 0;
+                z.carry = carry;
+                continue;
+            }
+            let text = z.kind == Kind::Text && validate;
+            if chunks {
+                return Ok(Inflated::Chunk {
+                    len,
+                    fin: step.done,
+                });
+            }
+            let bytes = &z.scratch[..len];
+            if text {
+                let valid = Utf8Validator::new().feed_str(bytes)?;
+                if let Some(extra) =
+                    bounded_growth(self.text.len(), self.text.capacity(), valid.len(), max)
+                {
+                    self.text.reserve_exact(extra);
+                }
+                self.text.push_str(valid);
+                z.carry_from = valid.len();
+                z.carry = len - valid.len();
+                if step.done && z.carry != 0 {
+                    return Err(truncated_text());
+                }
+            } else {
+                if let Some(extra) =
+                    bounded_growth(self.binary.len(), self.binary.capacity(), len, max)
+                {
+                    self.binary.reserve_exact(extra);
+                }
+                self.binary.extend_from_slice(bytes);
+            }
+            if step.done {
+                return Ok(Inflated::Message);
+            }
+        }
+    }
+
+    /// The event for an inflated piece `scratch[..len]` ([`Delivery::Chunks`]); text is
+    /// validated here, fail-fast, and an unfinished code point carried to the next piece.
+    fn inflated_chunk(&mut self, len: usize, fin: bool) -> Result<Event<'_>, ProtocolError> {
+        let validate = self.decoder.config.validate_utf8;
+        let Self {
+            inflate, decoder, ..
+        } = self;
+        let Some(z) = inflate.as_deref_mut() else {
+            return Ok(Event::Binary { data: &[], fin });
+        };
+        let bytes = &z.scratch[..len];
+        Ok(match z.kind {
+            Kind::Binary => Event::Binary { data: bytes, fin },
+            Kind::Text if !validate => Event::UncheckedText { data: bytes, fin },
+            Kind::Text => {
+                let valid = Utf8Validator::new().feed_str(bytes);
+                let e = match valid {
+                    Ok(data) if !fin || data.len() == len => {
+                        z.carry_from = data.len();
+                        z.carry = len - data.len();
+                        return Ok(Event::Text { data, fin });
+                    }
+                    Ok(_) => truncated_text(),
+                    Err(e) => e.into(),
+                };
+                z.inflater.abort();
+                z.active = false;
+                z.pending = 0;
+                z.carry = 0;
+                return Err(decoder.fail(e));
+            }
+        })
+    }
+
+    /// The assembled compressed message ([`Delivery::Messages`]).
+    fn inflated_message(&self) -> Event<'_> {
+        let kind = self.inflate.as_deref().map_or(Kind::Binary, |z| z.kind);
+        match kind {
+            Kind::Text if self.decoder.config.validate_utf8 => Event::Text {
+                data: &self.text,
+                fin: true,
+            },
+            Kind::Text => Event::UncheckedText {
+                data: &self.binary,
+                fin: true,
+            },
+            Kind::Binary => Event::Binary {
+                data: &self.binary,
+                fin: true,
+            },
+        }
+    }
+
+    /// Fails the receiver with `e`, dropping any compressed message in progress.
+    fn fail_inflate(&mut self, e: ProtocolError) -> ProtocolError {
+        if let Some(z) = self.inflate.as_deref_mut() {
+            z.inflater.abort();
+            z.active = false;
+            z.pending = 0;
+            z.carry = 0;
+        }
+        self.decoder.fail(e)
     }
 
     /// The decoder underneath (state queries, configuration).
@@ -669,6 +906,17 @@ impl Receiver {
             release_bytes(&mut self.binary);
         }
         loop {
+            if self.inflate.as_deref().is_some_and(|z| z.active) {
+                match self.inflate_pending() {
+                    Ok(Inflated::NeedInput) => {}
+                    Ok(Inflated::Chunk { len, fin }) => return Some(self.inflated_chunk(len, fin)),
+                    Ok(Inflated::Message) => {
+                        self.release = true;
+                        return Some(Ok(self.inflated_message()));
+                    }
+                    Err(e) => return Some(Err(self.fail_inflate(e))),
+                }
+            }
             let at = self.start;
             let raw = match self.decoder.decode_raw(&mut self.input[at..self.end]) {
                 Ok(raw) => raw,
@@ -681,6 +929,33 @@ impl Receiver {
                 }
                 continue;
             };
+            if let RawEvent::Data {
+                compressed: true,
+                kind,
+                ref range,
+                fin,
+            } = ev
+                && let Some(z) = self.inflate.as_deref_mut()
+            {
+                // Keep the payload in the input buffer (drop only the header) and inflate it
+                // at the top of the loop.
+                self.start = at + range.start;
+                z.pending = range.len();
+                z.last = fin;
+                if !z.active {
+                    z.active = true;
+                    z.kind = kind;
+                    z.carry = 0;
+                }
+                continue;
+            }
+            if matches!(ev, RawEvent::Close(_))
+                && let Some(z) = self.inflate.as_deref_mut()
+            {
+                z.inflater.abort();
+                z.active = false;
+                z.pending = 0;
+            }
             let whole = match (&ev, self.delivery) {
                 (RawEvent::Data { fin, .. }, Delivery::Messages) => *fin && !self.assembling,
                 (RawEvent::Close(_), _) => {
@@ -729,6 +1004,19 @@ impl Receiver {
             }
         }
     }
+}
+
+/// The error for a compressed text message that inflated to an unfinished code point
+/// (RFC 6455 §8.1).
+fn truncated_text() -> ProtocolError {
+    let mut v = Utf8Validator::new();
+    let _ = v.feed(&[0xe2]); // a lone lead byte, then the end
+    v.finish().err().map_or(
+        ProtocolError::Inflate(crate::extensions::deflate::CodecError::new(
+            "truncated text",
+        )),
+        ProtocolError::from,
+    )
 }
 
 fn release(s: &mut String) {

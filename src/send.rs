@@ -24,6 +24,7 @@ use core::fmt;
 
 use crate::Role;
 use crate::error::UsageError;
+use crate::extensions::deflate::Compressor;
 use crate::frame::{
     CloseFrame, FrameHeader, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, MaskKey, Opcode, Rsv, apply_mask,
     copy_masked,
@@ -338,6 +339,59 @@ impl<M: MaskGen> Sender<M> {
                 full * frame(max) + if rest > 0 { frame(rest) } else { 0 }
             }
             _ => frame(payload_len),
+        }
+    }
+
+    /// Appends a data message (or its next piece) through a permessage-deflate
+    /// [`Compressor`] (RFC 7692 §7.2.1): when the compressor takes the message, the payload is
+    /// compressed with a sync flush (the final `00 00 ff ff` removed at the end of the message)
+    /// and the first frame carries RSV1; continuation frames never do. `compress = false`
+    /// sends this message uncompressed (decided on its first piece). Fragmentation by
+    /// [`SendConfig::max_frame_payload`] applies to the compressed payload.
+    ///
+    /// ```
+    /// # #[cfg(feature = "deflate")] {
+    /// use wswire::extensions::deflate::{Codec, Compressor};
+    /// use wswire::send::{DataKind, SendConfig, Sender};
+    ///
+    /// let mut compressor = Compressor::new(Codec::flate2(), 15, false, 6, 0);
+    /// let mut server = Sender::server(SendConfig::default());
+    /// let mut out = Vec::new();
+    /// server.data_compressed(&mut compressor, DataKind::Text, b"Hello", true, true, &mut out)?;
+    /// assert_eq!(out, [0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]); // RFC 7692 §7.2.3.1
+    /// # }
+    /// # Ok::<(), wswire::UsageError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Sender::text`] (nothing is compressed then), and
+    /// [`UsageError::CompressionFailed`] when the engine fails on a later piece of a
+    /// compressed message.
+    pub fn data_compressed(
+        &mut self,
+        compressor: &mut Compressor,
+        kind: DataKind,
+        data: &[u8],
+        fin: bool,
+        compress: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<(), UsageError> {
+        if self.close_sent {
+            return Err(UsageError::SendAfterClose);
+        }
+        if let Some(open) = self.open
+            && open != kind
+        {
+            return Err(UsageError::MessageInProgress { open });
+        }
+        let first = self.open.is_none();
+        match compressor.compress(data, first, fin, compress) {
+            Ok(Some(payload)) => {
+                let rsv = if first { Rsv::RSV1 } else { Rsv::NONE };
+                self.data(kind, payload, fin, rsv, out)
+            }
+            Ok(None) => self.data(kind, data, fin, Rsv::NONE, out),
+            Err(_) => Err(UsageError::CompressionFailed),
         }
     }
 

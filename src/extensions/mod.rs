@@ -32,6 +32,8 @@ use core::fmt;
 
 use crate::handshake::headers::{is_tchar, is_token};
 
+pub mod deflate;
+
 /// One extension parameter: `name` or `name=value` (RFC 6455 §9.1 `extension-param`).
 ///
 /// Both parts are tokens (a quoted value is unescaped, and RFC 6455 §9.1 requires the result to

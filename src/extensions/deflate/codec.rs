@@ -1,0 +1,473 @@
+//! The codec seam: two small object-safe traits a DEFLATE engine implements, and the
+//! per-message logic of RFC 7692 §7.2 on top of them ([`MessageInflater`], [`Compressor`]),
+//! which needs no engine to compile.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::error::ProtocolError;
+
+/// The four bytes a sync flush ends with; removed by the sender at the end of a message and
+/// appended by the receiver before inflating its end (RFC 7692 §7.2.1, §7.2.2).
+pub(crate) const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
+/// Output buffers above this capacity are released between messages.
+const RETAIN_CAPACITY: usize = 64 * 1024;
+
+/// A DEFLATE engine failed: corrupt input when inflating, an engine fault when compressing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CodecError {
+    reason: &'static str,
+}
+
+impl CodecError {
+    /// An error with a short reason.
+    pub const fn new(reason: &'static str) -> Self {
+        Self { reason }
+    }
+
+    /// The reason given.
+    pub const fn reason(&self) -> &'static str {
+        self.reason
+    }
+}
+
+impl fmt::Display for CodecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.reason)
+    }
+}
+
+impl core::error::Error for CodecError {}
+
+/// What one [`Inflate::inflate`] call did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct InflateProgress {
+    /// Input bytes used.
+    pub consumed: usize,
+    /// Output bytes written.
+    pub written: usize,
+    /// The DEFLATE stream ended (a block with BFINAL = 1 was finished).
+    pub stream_end: bool,
+}
+
+/// A raw-DEFLATE decompressor (RFC 1951, no zlib header), kept across messages for context
+/// takeover.
+pub trait Inflate: fmt::Debug + Send + Sync {
+    /// Decompresses from `input` into `output`, as much as both allow. All output that the
+    /// consumed input determines must be written before more output space is asked for: a
+    /// call that leaves `output` room and `input` unconsumed has consumed all it can.
+    ///
+    /// # Errors
+    /// [`CodecError`] for invalid DEFLATE data (including a distance beyond the window).
+    fn inflate(&mut self, input: &[u8], output: &mut [u8]) -> Result<InflateProgress, CodecError>;
+
+    /// Forgets the window and any partial block: the next input starts a new stream.
+    fn reset(&mut self);
+}
+
+/// A raw-DEFLATE compressor (RFC 1951, no zlib header) with a bounded window.
+pub trait Deflate: fmt::Debug + Send + Sync {
+    /// Compresses all of `input` and sync-flushes (RFC 7692 §7.2.1): appends to `output`
+    /// data that ends on a byte boundary with an empty stored block, `00 00 ff ff`.
+    ///
+    /// # Errors
+    /// [`CodecError`] when the engine fails; the caller resets it.
+    fn compress_sync(&mut self, input: &[u8], output: &mut Vec<u8>) -> Result<(), CodecError>;
+
+    /// Forgets the window: the next message references nothing before it.
+    fn reset(&mut self);
+}
+
+/// A DEFLATE engine: how to make each half. `Copy`, so it fits in [`crate::Config`].
+///
+/// ```
+/// use wswire::extensions::deflate::Codec;
+/// // With the `deflate` feature the default is flate2 on zlib-rs; without it, none.
+/// assert_eq!(Codec::default_codec().is_some(), cfg!(feature = "deflate"));
+/// ```
+#[derive(Clone, Copy)]
+pub struct Codec {
+    name: &'static str,
+    inflater: fn(window_bits: u8) -> Box<dyn Inflate>,
+    deflater: fn(window_bits: u8, level: u8) -> Option<Box<dyn Deflate>>,
+}
+
+impl Codec {
+    /// A codec from its two constructors. `inflater(bits)` must inflate any stream compressed
+    /// with a window of at most 2^bits (9–15; a larger window is fine). `deflater(bits,
+    /// level)` must never reference more than 2^bits bytes back (9–15), or return `None` when
+    /// it cannot; `level` is 0–9.
+    pub const fn new(
+        name: &'static str,
+        inflater: fn(window_bits: u8) -> Box<dyn Inflate>,
+        deflater: fn(window_bits: u8, level: u8) -> Option<Box<dyn Deflate>>,
+    ) -> Self {
+        Self {
+            name,
+            inflater,
+            deflater,
+        }
+    }
+
+    /// The name given.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// A fresh inflater for a peer window of 2^`window_bits`.
+    pub fn new_inflater(&self, window_bits: u8) -> Box<dyn Inflate> {
+        (self.inflater)(window_bits)
+    }
+
+    /// A fresh compressor, or `None` when the engine cannot honour the window.
+    pub fn new_deflater(&self, window_bits: u8, level: u8) -> Option<Box<dyn Deflate>> {
+        (self.deflater)(window_bits, level)
+    }
+
+    /// The built-in codec: flate2 on zlib-rs with the `deflate` feature, else `None`.
+    pub fn default_codec() -> Option<Self> {
+        #[cfg(feature = "deflate")]
+        {
+            Some(Self::flate2())
+        }
+        #[cfg(not(feature = "deflate"))]
+        {
+            None
+        }
+    }
+}
+
+impl fmt::Debug for Codec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Codec").field(&self.name).finish()
+    }
+}
+
+impl PartialEq for Codec {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && core::ptr::fn_addr_eq(self.inflater, other.inflater)
+            && core::ptr::fn_addr_eq(self.deflater, other.deflater)
+    }
+}
+
+impl Eq for Codec {}
+
+/// What one [`MessageInflater::inflate`] call did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct InflateStep {
+    /// Payload bytes used (all of them once the stream has ended).
+    pub consumed: usize,
+    /// Bytes written to the output.
+    pub written: usize,
+    /// The message is complete: all its payload and the `00 00 ff ff` tail were inflated and
+    /// no output is held back. The inflater is ready for the next message.
+    pub done: bool,
+}
+
+/// The receiving side of permessage-deflate for one connection: inflates each compressed
+/// message as its payload streams in, appends the `00 00 ff ff` tail at the end (RFC 7692
+/// §7.2.2), bounds the inflated size, resets per message when the peer agreed
+/// no-context-takeover, and recreates the stream after a final block (checklist H6).
+///
+/// The engine is created on the first compressed message, so a connection whose peer never
+/// compresses holds none.
+#[derive(Debug)]
+pub struct MessageInflater {
+    codec: Codec,
+    window_bits: u8,
+    no_context_takeover: bool,
+    engine: Option<Box<dyn Inflate>>,
+    /// Tail bytes fed for the message in progress.
+    tail: usize,
+    /// Bytes inflated for the message in progress.
+    produced: u64,
+    /// The stream ended inside this message: ignore the rest of it, reset at its end.
+    ended: bool,
+    /// Payload bytes were fed for the message in progress.
+    seen: bool,
+}
+
+impl MessageInflater {
+    /// An inflater for a peer that compresses with at most 2^`window_bits` and resets its
+    /// context after every message when `no_context_takeover`.
+    pub fn new(codec: Codec, window_bits: u8, no_context_takeover: bool) -> Self {
+        Self {
+            codec,
+            window_bits: window_bits.clamp(9, 15),
+            no_context_takeover,
+            engine: None,
+            tail: 0,
+            produced: 0,
+            ended: false,
+            seen: false,
+        }
+    }
+
+    /// Bytes inflated so far for the message in progress.
+    pub fn produced(&self) -> u64 {
+        self.produced
+    }
+
+    /// Whether an engine has been created (memory is held).
+    pub fn has_engine(&self) -> bool {
+        self.engine.is_some()
+    }
+
+    /// Inflates payload bytes of one compressed message into `output`. `last` says that
+    /// `input` runs to the end of the message, so the tail is fed after it. Call again with
+    /// the unconsumed input (or none) and fresh output until [`InflateStep::done`] — or, when
+    /// not `last`, until all input is consumed and the output was not filled.
+    ///
+    /// At most `max + 1 - produced` bytes are written, so a message that inflates past `max`
+    /// is caught with one byte over, not after materialising it.
+    ///
+    /// # Errors
+    /// [`ProtocolError::Inflate`] (1007) for invalid DEFLATE data,
+    /// [`ProtocolError::InflatedTooLarge`] (1009) past `max`. The message is then abandoned
+    /// and the inflater reset.
+    pub fn inflate(
+        &mut self,
+        input: &[u8],
+        last: bool,
+        output: &mut [u8],
+        max: u64,
+    ) -> Result<InflateStep, ProtocolError> {
+        let r = self.inflate_inner(input, last, output, max);
+        match r {
+            Ok(step) if step.done => self.end_message(),
+            Ok(_) => {}
+            Err(_) => self.abort(),
+        }
+        r
+    }
+
+    fn inflate_inner(
+        &mut self,
+        input: &[u8],
+        last: bool,
+        output: &mut [u8],
+        max: u64,
+    ) -> Result<InflateStep, ProtocolError> {
+        let room = max.saturating_sub(self.produced).saturating_add(1);
+        let cap = usize::try_from(room).map_or(output.len(), |r| r.min(output.len()));
+        let (output, _) = output.split_at_mut(cap);
+        let mut consumed = 0;
+        let mut written = 0;
+        self.seen |= !input.is_empty();
+        if self.ended {
+            consumed = input.len();
+        } else if !self.seen {
+            // An empty compressed message: no DEFLATE data at all. Appending the tail alone
+            // would leave the engine inside a stored block, so it is not fed.
+            return Ok(InflateStep {
+                consumed: 0,
+                written: 0,
+                done: last,
+            });
+        } else {
+            let engine = match &mut self.engine {
+                Some(e) => e,
+                None => self
+                    .engine
+                    .insert(self.codec.new_inflater(self.window_bits)),
+            };
+            while written < output.len() {
+                let (src, from_input) = match input.get(consumed..) {
+                    Some(rest) if !rest.is_empty() => (rest, true),
+                    _ if last => (TAIL.get(self.tail..).unwrap_or_default(), false),
+                    _ => (&[][..], false),
+                };
+                let out = output.get_mut(written..).unwrap_or_default();
+                let p = engine.inflate(src, out).map_err(ProtocolError::Inflate)?;
+                if from_input {
+                    consumed += p.consumed.min(src.len());
+                } else {
+                    self.tail += p.consumed.min(src.len());
+                }
+                let n = p.written.min(out.len());
+                written += n;
+                self.produced += n as u64;
+                if self.produced > max {
+                    return Err(ProtocolError::InflatedTooLarge { max });
+                }
+                if p.stream_end {
+                    self.ended = true;
+                    consumed = input.len();
+                    break;
+                }
+                if p.consumed == 0 && n == 0 {
+                    if !src.is_empty() {
+                        return Err(ProtocolError::Inflate(CodecError::new(
+                            "inflater made no progress",
+                        )));
+                    }
+                    break;
+                }
+            }
+        }
+        let done = last
+            && consumed == input.len()
+            && (self.ended || (self.tail == TAIL.len() && written < output.len()));
+        Ok(InflateStep {
+            consumed,
+            written,
+            done,
+        })
+    }
+
+    fn end_message(&mut self) {
+        if (self.no_context_takeover || self.ended)
+            && let Some(e) = &mut self.engine
+        {
+            e.reset();
+        }
+        self.tail = 0;
+        self.produced = 0;
+        self.ended = false;
+        self.seen = false;
+    }
+
+    /// Abandons the message in progress (after an error): the engine is reset.
+    pub fn abort(&mut self) {
+        if let Some(e) = &mut self.engine {
+            e.reset();
+        }
+        self.tail = 0;
+        self.produced = 0;
+        self.ended = false;
+        self.seen = false;
+    }
+}
+
+/// The sending side of permessage-deflate for one connection (RFC 7692 §7.2.1): decides per
+/// message whether to compress (threshold, per-message opt-out), compresses each part with a
+/// sync flush, strips the final `00 00 ff ff`, and resets the context after each message when
+/// no-context-takeover was agreed for our side.
+///
+/// Use it with [`Sender::data_compressed`](crate::send::Sender::data_compressed); a
+/// [`Connection`](crate::Connection) does. The engine is created on the first compressed
+/// message.
+#[derive(Debug)]
+pub struct Compressor {
+    codec: Codec,
+    window_bits: u8,
+    level: u8,
+    no_context_takeover: bool,
+    threshold: usize,
+    engine: Option<Box<dyn Deflate>>,
+    buf: Vec<u8>,
+    /// The message in progress is being compressed.
+    current: bool,
+    /// The engine could not be created: send everything uncompressed.
+    disabled: bool,
+}
+
+impl Compressor {
+    /// A compressor with a window of 2^`window_bits` (9–15), resetting after every message
+    /// when `no_context_takeover`, compressing whole messages of at least `threshold` bytes at
+    /// `level` (0–9).
+    pub fn new(
+        codec: Codec,
+        window_bits: u8,
+        no_context_takeover: bool,
+        level: u8,
+        threshold: usize,
+    ) -> Self {
+        Self {
+            codec,
+            window_bits: window_bits.clamp(9, 15),
+            level: level.min(9),
+            no_context_takeover,
+            threshold,
+            engine: None,
+            buf: Vec::new(),
+            current: false,
+            disabled: false,
+        }
+    }
+
+    /// The compression window in bits.
+    pub fn window_bits(&self) -> u8 {
+        self.window_bits
+    }
+
+    /// Whether the context is reset after every message.
+    pub fn no_context_takeover(&self) -> bool {
+        self.no_context_takeover
+    }
+
+    /// Whether an engine has been created (memory is held).
+    pub fn has_engine(&self) -> bool {
+        self.engine.is_some()
+    }
+
+    /// One part of a message: `first` when it starts the message, `fin` when it ends it,
+    /// `allow = false` to send this message uncompressed (decided on the first part; later
+    /// parts follow it, checklist H25). Returns the payload to send with RSV1 on the first
+    /// frame, or `None` to send `data` as it is.
+    ///
+    /// A whole message (`first && fin`) is compressed when it has at least `threshold` bytes;
+    /// a streamed one whenever allowed (its size is not known).
+    ///
+    /// # Errors
+    /// [`CodecError`] when the engine fails on a later part of a compressed message; on a
+    /// first part the message falls back to uncompressed instead.
+    pub fn compress(
+        &mut self,
+        data: &[u8],
+        first: bool,
+        fin: bool,
+        allow: bool,
+    ) -> Result<Option<&[u8]>, CodecError> {
+        if first {
+            self.current = allow && !self.disabled && (!fin || data.len() >= self.threshold);
+            if self.buf.capacity() > RETAIN_CAPACITY {
+                self.buf = Vec::new();
+            }
+        }
+        if !self.current {
+            return Ok(None);
+        }
+        let engine = match &mut self.engine {
+            Some(e) => e,
+            None => match self.codec.new_deflater(self.window_bits, self.level) {
+                Some(e) => self.engine.insert(e),
+                None => {
+                    self.disabled = true;
+                    self.current = false;
+                    return if first {
+                        Ok(None)
+                    } else {
+                        Err(CodecError::new("no compressor"))
+                    };
+                }
+            },
+        };
+        self.buf.clear();
+        if let Err(e) = engine.compress_sync(data, &mut self.buf) {
+            engine.reset();
+            self.buf.clear();
+            self.current = false;
+            return if first { Ok(None) } else { Err(e) };
+        }
+        if fin {
+            if self.buf.ends_with(&TAIL) {
+                self.buf.truncate(self.buf.len() - TAIL.len());
+            }
+            if self.buf.is_empty() {
+                // Nothing new since the last flush (the engine emits no second marker): send
+                // the header byte of an empty stored block, which the receiver's `00 00 ff ff`
+                // completes (RFC 7692 §7.2.3.6).
+                self.buf.push(0);
+            }
+            if self.no_context_takeover {
+                engine.reset();
+            }
+            self.current = false;
+        }
+        Ok(Some(&self.buf))
+    }
+}
