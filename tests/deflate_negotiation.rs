@@ -1,0 +1,464 @@
+//! permessage-deflate negotiation (checklist G): the server's choice among offers, one row per
+//! item, and the client's checks of the response, through the real handshakes. No DEFLATE
+//! engine is needed, so this runs with `--no-default-features` too.
+
+use wswire::extensions::deflate::{
+    ClientMaxWindowBits, DeflateClient, DeflateOffer, DeflateParams, DeflateServer,
+    DeflateServerOptions,
+};
+use wswire::extensions::{format_header, parse_header};
+use wswire::handshake::{ClientRequest, ResponseError, SecWebSocketKey, ServerConfig};
+
+fn server(options: DeflateServerOptions) -> ServerConfig {
+    let mut c = ServerConfig::default();
+    c.extension(Box::new(DeflateServer::new(options)));
+    c
+}
+
+/// The `Sec-WebSocket-Extensions` a server with `options` answers `offers` with.
+fn answer(options: DeflateServerOptions, offers: &str) -> String {
+    let offers = parse_header(offers.as_bytes()).unwrap();
+    format_header(&server(options).negotiate_extensions(&offers))
+}
+
+fn opts(f: impl FnOnce(&mut DeflateServerOptions)) -> DeflateServerOptions {
+    let mut o = DeflateServerOptions::default();
+    f(&mut o);
+    o
+}
+
+#[test]
+fn g1_to_g15_server_side() {
+    let d = DeflateServerOptions::default();
+    let pmd = "permessage-deflate";
+    let cases: Vec<(&str, DeflateServerOptions, &str, &str)> = vec![
+        ("G1", d, pmd, pmd),
+        ("G2", d, "permessage-deflate; client_max_window_bits", pmd),
+        (
+            "G2 limited",
+            opts(|o| o.client_max_window_bits = 10),
+            "permessage-deflate; client_max_window_bits",
+            "permessage-deflate; client_max_window_bits=10",
+        ),
+        (
+            "G3",
+            d,
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=11",
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=11",
+        ),
+        (
+            "G4",
+            d,
+            "permessage-deflate; server_max_window_bits=10",
+            "permessage-deflate; server_max_window_bits=10",
+        ),
+        (
+            "G4 own limit lower",
+            opts(|o| o.server_max_window_bits = 9),
+            "permessage-deflate; server_max_window_bits=10",
+            "permessage-deflate; server_max_window_bits=9",
+        ),
+        (
+            "G5",
+            d,
+            "permessage-deflate; server_no_context_takeover",
+            "permessage-deflate; server_no_context_takeover",
+        ),
+        (
+            "G5 policy",
+            opts(|o| {
+                o.server_no_context_takeover = true;
+                o.client_no_context_takeover = true;
+            }),
+            pmd,
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+        ),
+        ("G6", opts(|o| o.client_max_window_bits = 10), pmd, ""),
+        (
+            "G7",
+            opts(|o| {
+                o.server_max_window_bits = 11;
+                o.server_min_window_bits = 11;
+            }),
+            "permessage-deflate; server_max_window_bits=10, permessage-deflate",
+            "permessage-deflate; server_max_window_bits=11",
+        ),
+        ("G8/G9 unknown", d, "permessage-deflate; foo", ""),
+        (
+            "G9 later valid offer",
+            d,
+            "permessage-deflate; foo, permessage-deflate; client_no_context_takeover",
+            "permessage-deflate; client_no_context_takeover",
+        ),
+        (
+            "G9 duplicate",
+            d,
+            "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+            "",
+        ),
+        (
+            "G10 quoted 10",
+            d,
+            "permessage-deflate; client_max_window_bits=\"10\"",
+            "permessage-deflate; client_max_window_bits=10",
+        ),
+        (
+            "G12 client 8",
+            d,
+            "permessage-deflate; client_max_window_bits=8",
+            "permessage-deflate; client_max_window_bits=8",
+        ),
+        (
+            "G12 server 8: accepted, we then send uncompressed",
+            d,
+            "permessage-deflate; server_max_window_bits=8",
+            "permessage-deflate; server_max_window_bits=8",
+        ),
+        (
+            "G12 server 8 declined by policy",
+            opts(|o| o.server_min_window_bits = 9),
+            "permessage-deflate; server_max_window_bits=8, permessage-deflate",
+            pmd,
+        ),
+        (
+            "own window 8 is raised to 9",
+            opts(|o| o.server_max_window_bits = 8),
+            pmd,
+            "permessage-deflate; server_max_window_bits=9",
+        ),
+        (
+            "G13",
+            d,
+            "permessage-deflate; server_no_context_takeover, permessage-deflate",
+            "permessage-deflate; server_no_context_takeover",
+        ),
+        ("G14", d, "foo; bar", ""),
+        ("G14 mixed", d, "foo; bar, permessage-deflate", pmd),
+        ("F14 case-sensitive name", d, "Permessage-Deflate", ""),
+    ];
+    for (item, o, offers, expected) in cases {
+        assert_eq!(answer(o, offers), expected, "{item}: {offers}");
+    }
+    // G15: deflate not configured.
+    let offers = parse_header(b"permessage-deflate").unwrap();
+    assert!(
+        ServerConfig::default()
+            .negotiate_extensions(&offers)
+            .is_empty()
+    );
+}
+
+#[test]
+fn g9_g10_invalid_offers_are_declined() {
+    for bad in [
+        "permessage-deflate; foo",
+        "permessage-deflate; foo=1",
+        "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+        "permessage-deflate; client_no_context_takeover; client_no_context_takeover",
+        "permessage-deflate; server_max_window_bits=10; server_max_window_bits=10",
+        "permessage-deflate; client_max_window_bits; client_max_window_bits=10",
+        "permessage-deflate; client_no_context_takeover=10",
+        "permessage-deflate; server_no_context_takeover=10",
+        "permessage-deflate; server_max_window_bits",
+        "permessage-deflate; server_max_window_bits=7",
+        "permessage-deflate; server_max_window_bits=16",
+        "permessage-deflate; server_max_window_bits=foo",
+        "permessage-deflate; client_max_window_bits=16",
+        "permessage-deflate; client_max_window_bits=7",
+        "permessage-deflate; client_max_window_bits=foo",
+        "permessage-deflate; server_max_window_bits=08",
+        "permessage-deflate; server_max_window_bits=010",
+        "permessage-deflate; server_max_window_bits=0x9",
+        "permessage-deflate; server_max_window_bits=1e1",
+        "permessage-deflate; server_max_window_bits=+9",
+        "permessage-deflate; client_max_window_bits=09",
+    ] {
+        let offers = parse_header(bad.as_bytes()).unwrap();
+        assert_eq!(
+            DeflateOffer::parse(offers[0].params()),
+            None,
+            "{bad} parses"
+        );
+        assert_eq!(answer(DeflateServerOptions::default(), bad), "", "{bad}");
+        // And a later valid offer is still accepted (not a handshake failure).
+        let two = format!("{bad}, permessage-deflate");
+        assert_eq!(
+            answer(DeflateServerOptions::default(), &two),
+            "permessage-deflate",
+            "{two}"
+        );
+    }
+}
+
+#[test]
+fn g8_no_acceptable_offer_still_gives_101_without_the_extension() {
+    let request = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+        Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=foo\r\n\r\n";
+    let config = server(DeflateServerOptions::default());
+    let mut hs = wswire::handshake::ServerHandshake::new(&config);
+    let wswire::handshake::Progress::Complete { value: req, .. } =
+        hs.handle_input(request).unwrap()
+    else {
+        panic!("complete")
+    };
+    let accepted = req.accept(&config);
+    let bytes = accepted.to_bytes();
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.starts_with("HTTP/1.1 101"), "{text}");
+    assert!(!text.contains("Sec-WebSocket-Extensions"), "{text}");
+}
+
+fn client(offer: DeflateOffer) -> DeflateClient {
+    DeflateClient::new(offer)
+}
+
+fn check(c: &DeflateClient, response: &str) -> Result<DeflateParams, String> {
+    let ext = parse_header(response.as_bytes()).unwrap();
+    c.check(ext[0].params()).map_err(|e| e.to_string())
+}
+
+#[test]
+fn g16_role_mapping() {
+    let p = DeflateParams {
+        server_no_context_takeover: true,
+        client_no_context_takeover: false,
+        server_max_window_bits: 10,
+        client_max_window_bits: 12,
+    };
+    use wswire::Role;
+    assert_eq!(
+        p.compress_direction(Role::Server),
+        p.inflate_direction(Role::Client)
+    );
+    assert_eq!(p.compress_direction(Role::Server).window_bits, 10);
+    assert!(p.compress_direction(Role::Server).no_context_takeover);
+    assert_eq!(p.compress_direction(Role::Client).window_bits, 12);
+    assert!(!p.inflate_direction(Role::Server).no_context_takeover);
+}
+
+#[test]
+fn g17_to_g28_client_side() {
+    let d = client(DeflateOffer::default());
+    assert_eq!(
+        format_header(&[wswire::extensions::Extension::with_params(
+            "permessage-deflate",
+            d.offer().to_params()
+        )
+        .unwrap()]),
+        "permessage-deflate; client_max_window_bits",
+        "C6: the default offer"
+    );
+    assert_eq!(
+        check(&d, "permessage-deflate"),
+        Ok(DeflateParams::default()),
+        "G17"
+    );
+    assert_eq!(
+        check(
+            &d,
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=11"
+        ),
+        Ok(DeflateParams {
+            server_no_context_takeover: true,
+            client_no_context_takeover: true,
+            server_max_window_bits: 10,
+            client_max_window_bits: 11,
+        }),
+        "G18"
+    );
+    assert!(
+        check(&d, "permessage-deflate; server_no_context_takeover").is_ok(),
+        "G19"
+    );
+    assert!(
+        check(&d, "permessage-deflate; client_no_context_takeover").is_ok(),
+        "G20"
+    );
+    assert!(
+        check(&d, "permessage-deflate; server_max_window_bits=12").is_ok(),
+        "G21"
+    );
+    assert!(
+        check(&d, "permessage-deflate; client_max_window_bits").is_err(),
+        "G22"
+    );
+    assert!(
+        check(&d, "permessage-deflate; client_max_window_bits=7").is_err(),
+        "G23"
+    );
+    assert!(
+        check(&d, "permessage-deflate; client_max_window_bits=16").is_err(),
+        "G23"
+    );
+    let c10 = client(DeflateOffer {
+        client_max_window_bits: ClientMaxWindowBits::Limit(10),
+        ..DeflateOffer::default()
+    });
+    assert!(
+        check(&c10, "permessage-deflate; client_max_window_bits=11").is_err(),
+        "G24"
+    );
+    assert!(
+        check(&c10, "permessage-deflate; client_max_window_bits=10").is_ok(),
+        "G24"
+    );
+    assert!(check(&c10, "permessage-deflate").is_ok(), "G24");
+    let none = client(DeflateOffer {
+        client_max_window_bits: ClientMaxWindowBits::Absent,
+        ..DeflateOffer::default()
+    });
+    assert!(
+        check(&none, "permessage-deflate; client_max_window_bits=10").is_err(),
+        "G25"
+    );
+    let s10 = client(DeflateOffer {
+        server_max_window_bits: Some(10),
+        ..DeflateOffer::default()
+    });
+    assert!(
+        check(&s10, "permessage-deflate; server_max_window_bits=12").is_err(),
+        "G26"
+    );
+    assert!(check(&s10, "permessage-deflate").is_err(), "G26");
+    assert!(
+        check(&s10, "permessage-deflate; server_max_window_bits=9").is_ok(),
+        "G26"
+    );
+    let snct = client(DeflateOffer {
+        server_no_context_takeover: true,
+        ..DeflateOffer::default()
+    });
+    assert!(check(&snct, "permessage-deflate").is_err(), "G27");
+    assert!(
+        check(&snct, "permessage-deflate; server_no_context_takeover").is_ok(),
+        "G27"
+    );
+    for bad in [
+        "permessage-deflate; foo",
+        "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+        "permessage-deflate; server_no_context_takeover=1",
+        "permessage-deflate; server_max_window_bits",
+        "permessage-deflate; server_max_window_bits=08",
+    ] {
+        assert!(check(&d, bad).is_err(), "G28: {bad}");
+    }
+    // Our own limit of 8 is offered as 9 (we could not compress with 8).
+    let c8 = client(DeflateOffer {
+        client_max_window_bits: ClientMaxWindowBits::Limit(8),
+        ..DeflateOffer::default()
+    });
+    assert_eq!(
+        c8.offer().client_max_window_bits,
+        ClientMaxWindowBits::Limit(9)
+    );
+}
+
+/// Runs a client handshake offering `offer` against a canned 101 with `extensions` lines.
+fn client_handshake(
+    offer: DeflateOffer,
+    extensions: &[&str],
+) -> Result<DeflateParams, ResponseError> {
+    let mut req = ClientRequest::new("example.com", "/").unwrap();
+    req.extension(Box::new(DeflateClient::new(offer)));
+    let key = SecWebSocketKey::from_nonce(*b"the sample nonce");
+    let accept = key.accept();
+    let mut hs = req.start_with_key(key);
+    let mut response = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n",
+        accept.as_str()
+    );
+    for line in extensions {
+        response.push_str(&format!("Sec-WebSocket-Extensions: {line}\r\n"));
+    }
+    response.push_str("\r\n");
+    match hs.handle_input(response.as_bytes())? {
+        wswire::handshake::Progress::Complete { value, .. } => {
+            Ok(DeflateParams::from_negotiated(&value)
+                .unwrap()
+                .unwrap_or_default())
+        }
+        wswire::handshake::Progress::NeedMore => panic!("need more"),
+    }
+}
+
+#[test]
+fn g29_d16_d17_through_the_client_handshake() {
+    let d = DeflateOffer::default();
+    assert!(client_handshake(d, &["permessage-deflate"]).is_ok());
+    assert!(matches!(
+        client_handshake(d, &["permessage-deflate, permessage-deflate"]),
+        Err(ResponseError::DuplicateExtension(_))
+    ));
+    assert!(matches!(
+        client_handshake(d, &["permessage-deflate", "permessage-deflate"]),
+        Err(ResponseError::DuplicateExtension(_))
+    ));
+    assert!(matches!(
+        client_handshake(d, &["foo"]),
+        Err(ResponseError::ExtensionNotOffered(_))
+    ));
+    assert!(matches!(
+        client_handshake(d, &["permessage-deflate,foo"]),
+        Err(ResponseError::ExtensionNotOffered(_))
+    ));
+    assert!(matches!(
+        client_handshake(d, &["permessage-deflate; client_max_window_bits"]),
+        Err(ResponseError::ExtensionRejected { .. })
+    ));
+}
+
+#[test]
+fn server_and_client_negotiators_agree_for_every_offer() {
+    let bits = [None, Some(8), Some(9), Some(12), Some(15)];
+    let cbits = [
+        ClientMaxWindowBits::Absent,
+        ClientMaxWindowBits::Supported,
+        ClientMaxWindowBits::Limit(9),
+        ClientMaxWindowBits::Limit(15),
+    ];
+    for snct in [false, true] {
+        for cnct in [false, true] {
+            for smwb in bits {
+                for cmwb in cbits {
+                    for policy in [
+                        DeflateServerOptions::default(),
+                        opts(|o| o.server_max_window_bits = 10),
+                        opts(|o| o.client_max_window_bits = 12),
+                        opts(|o| o.server_no_context_takeover = true),
+                    ] {
+                        let offer = DeflateOffer {
+                            server_no_context_takeover: snct,
+                            client_no_context_takeover: cnct,
+                            server_max_window_bits: smwb,
+                            client_max_window_bits: cmwb,
+                        };
+                        let c = DeflateClient::new(offer);
+                        let params = c.offer().to_params();
+                        assert_eq!(DeflateOffer::parse(&params), Some(*c.offer()));
+                        let Some(resp) = DeflateServer::new(policy).accept(c.offer()) else {
+                            // Declined only for a required client limit it could not set.
+                            assert!(policy.client_max_window_bits < 15);
+                            assert_eq!(cmwb, ClientMaxWindowBits::Absent);
+                            continue;
+                        };
+                        let agreed = c
+                            .check(&resp)
+                            .unwrap_or_else(|e| panic!("{offer:?} {policy:?}: {e}"));
+                        assert_eq!(agreed, DeflateParams::parse_response(&resp).unwrap());
+                        if let Some(b) = smwb {
+                            assert!(agreed.server_max_window_bits <= b);
+                        }
+                        if let ClientMaxWindowBits::Limit(b) = c.offer().client_max_window_bits {
+                            assert!(agreed.client_max_window_bits <= b);
+                        }
+                        assert_eq!(
+                            agreed.server_no_context_takeover,
+                            snct || policy.server_no_context_takeover
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
