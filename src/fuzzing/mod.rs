@@ -5,10 +5,12 @@
 //! Every harness panics (the fuzzer's "crash") only when an oracle is violated.
 
 mod codecs;
+mod deflate;
 mod handshake;
 mod recv;
 
 pub use codecs::{apply_mask_portable, copy_masked_portable, frame_header, utf8};
+pub use deflate::inflate;
 pub use handshake::{extensions_header, handshake_request, handshake_response};
 pub use recv::{receiver_client, receiver_server, roundtrip};
 
@@ -23,6 +25,7 @@ pub fn by_name(target: &str) -> Option<fn(&[u8])> {
         "receiver_server" => receiver_server,
         "receiver_client" => receiver_client,
         "roundtrip" => roundtrip,
+        "inflate" => inflate,
         _ => return None,
     })
 }
