@@ -32,8 +32,9 @@ fn multibyte(n: usize) -> Vec<u8> {
 
 fn header(c: &mut Criterion) {
     let mut g = c.benchmark_group("header_decode");
-    let cases: [(&str, &[u8]); 3] = [
+    let cases: [(&str, &[u8]); 4] = [
         ("7bit_unmasked", &[0x82, 0x10]),
+        ("7bit_unmasked_in_stream", &[0x82, 0x10, 1, 2, 3, 4, 5, 6]),
         ("7bit_masked", &[0x82, 0x90, 1, 2, 3, 4]),
         (
             "64bit_masked",

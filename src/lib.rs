@@ -48,16 +48,24 @@
 //!         if conn.should_close_transport() {
 //!             return Ok(());
 //!         }
-//!         // 3. Wait for input, or for the next timer.
-//!         let timeout = conn.poll_timeout().map(|t| t.saturating_sub(origin.elapsed()));
-//!         socket.set_read_timeout(timeout.filter(|t| !t.is_zero()))?;
-//!         match socket.read(&mut buf) {
+//!         // 3. Wait for input, or for the next timer. Tell the connection the time before
+//!         //    feeding it input, so its timers measure from the right moment.
+//!         let now = origin.elapsed();
+//!         match conn.poll_timeout() {
+//!             Some(deadline) if deadline <= now => {
+//!                 conn.handle_timeout(now); // a timer is due: run it, then loop
+//!                 continue;
+//!             }
+//!             deadline => socket.set_read_timeout(deadline.map(|d| d - now))?,
+//!         }
+//!         let read = socket.read(&mut buf);
+//!         conn.handle_timeout(origin.elapsed());
+//!         match read {
 //!             Ok(0) => conn.handle_eof(),
 //!             Ok(n) => conn.handle_input(&buf[..n]),
 //!             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
 //!             Err(e) => return Err(e),
 //!         }
-//!         conn.handle_timeout(origin.elapsed());
 //!     }
 //! }
 //! ```

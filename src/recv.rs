@@ -299,6 +299,7 @@ impl Decoder {
     /// # Errors
     /// A [`ProtocolError`] (with its close code) the first time the peer breaks a rule; after
     /// that the decoder consumes and ignores everything.
+    #[inline]
     pub fn decode<'a>(&'a mut self, buf: &'a mut [u8]) -> Result<Step<'a>, ProtocolError> {
         let raw = self.decode_raw(buf)?;
         let event = match raw.event {
@@ -319,6 +320,10 @@ impl Decoder {
     }
 
     /// Does everything but make the borrowed event: header checks, unmasking, state.
+    ///
+    /// Inlined into its callers: returning the `Result` through memory from an out-of-line
+    /// call cost more than the decoding itself (store-forwarding stalls on every frame).
+    #[inline(always)]
     fn decode_raw(&mut self, buf: &mut [u8]) -> Result<RawStep, ProtocolError> {
         if self.state != State::Open {
             return Ok(RawStep {
@@ -331,7 +336,16 @@ impl Decoder {
             None => {
                 let (header, n) = match FrameHeader::decode_with(buf, self.config.length_rule) {
                     Ok(Decoded::Complete(x)) => x,
-                    Ok(Decoded::Incomplete { .. }) => return Ok(RawStep::NEED_MORE),
+                    Ok(Decoded::Incomplete { .. }) => {
+                        // Checklist I11: judge what the first two bytes already show (masking,
+                        // RSV bits, sequencing) without waiting for the length and key.
+                        if let Some(&[b0, b1]) = buf.first_chunk::<2>()
+                            && let Err(e) = self.check_first_bytes(b0, b1)
+                        {
+                            return Err(self.fail(e));
+                        }
+                        return Ok(RawStep::NEED_MORE);
+                    }
                     Err(e) => return Err(self.fail(e.into())),
                 };
                 if let Err(e) = self.check_header(&header) {
@@ -339,6 +353,38 @@ impl Decoder {
                 }
                 if header.opcode.is_control() {
                     return Ok(Self::control(buf, &header, n));
+                }
+                // Fast path: a whole single-frame message already in the buffer needs no
+                // frame or message state at all.
+                if header.fin
+                    && header.opcode.is_data_start()
+                    && let Some(payload) = usize::try_from(header.payload_len)
+                        .ok()
+                        .and_then(|len| buf.get_mut(n..n + len))
+                {
+                    let kind = if header.opcode == Opcode::Text {
+                        Kind::Text
+                    } else {
+                        Kind::Binary
+                    };
+                    self.kind = kind;
+                    self.compressed = self.inflating && header.rsv.contains(Rsv::RSV1);
+                    if kind == Kind::Text {
+                        self.utf8.reset();
+                    }
+                    if let Some(key) = header.mask {
+                        apply_mask(payload, key, 0);
+                    }
+                    let end = n + payload.len();
+                    return Ok(RawStep {
+                        consumed: end,
+                        event: Some(RawEvent::Data {
+                            kind,
+                            range: n..end,
+                            fin: true,
+                            compressed: self.compressed,
+                        }),
+                    });
                 }
                 let kind = self.begin_data_frame(&header);
                 let frame = Frame {
@@ -400,6 +446,7 @@ impl Decoder {
     }
 
     /// A control frame: decoded only when all of it is present (≤ 139 bytes).
+    #[inline(always)]
     fn control(buf: &mut [u8], header: &FrameHeader, n: usize) -> RawStep {
         #[expect(
             clippy::cast_possible_truncation,
@@ -424,24 +471,45 @@ impl Decoder {
         }
     }
 
-    /// Every rule that can be judged from a header, before its payload is touched.
-    fn check_header(&self, h: &FrameHeader) -> Result<(), ProtocolError> {
-        // RFC 6455 §5.1: clients mask, servers don't.
-        match (self.role, h.mask.is_some()) {
+    /// The rules the first two header bytes decide: masking by role, RSV bits, sequencing.
+    /// Called on a partial header; [`Self::check_header`] applies the same rules in full.
+    #[cold]
+    fn check_first_bytes(&self, b0: u8, b1: u8) -> Result<(), ProtocolError> {
+        let Some(opcode) = Opcode::from_u8(b0 & 0x0F) else {
+            return Ok(()); // the header codec reports reserved opcodes itself
+        };
+        self.check_mask_rsv(opcode, Rsv::from_bits(b0), b1 & 0x80 != 0)?;
+        match (opcode, self.message) {
+            (Opcode::Continuation, None) => Err(ProtocolError::UnexpectedContinuation),
+            (Opcode::Text | Opcode::Binary, Some(_)) => Err(ProtocolError::ExpectedContinuation),
+            _ => Ok(()),
+        }
+    }
+
+    /// RFC 6455 §5.1: clients mask, servers don't. §5.2: RSV bits only as a negotiated
+    /// extension defines them; RFC 7692 §6: RSV1 only on the first frame of a data message.
+    #[inline(always)]
+    fn check_mask_rsv(&self, opcode: Opcode, rsv: Rsv, masked: bool) -> Result<(), ProtocolError> {
+        match (self.role, masked) {
             (Role::Server, false) => return Err(ProtocolError::UnmaskedFrame),
             (Role::Client, true) => return Err(ProtocolError::MaskedFrame),
             _ => {}
         }
-        // RFC 6455 §5.2: RSV bits only as a negotiated extension defines them; RFC 7692 §6:
-        // RSV1 only on the first frame of a data message.
-        let allowed = if h.opcode.is_data_start() {
+        let allowed = if opcode.is_data_start() {
             self.config.allowed_rsv
         } else {
             Rsv::NONE
         };
-        if !allowed.contains(h.rsv) {
-            return Err(ProtocolError::ReservedBits(h.rsv.bits()));
+        if !allowed.contains(rsv) {
+            return Err(ProtocolError::ReservedBits(rsv.bits()));
         }
+        Ok(())
+    }
+
+    /// Every rule that can be judged from a header, before its payload is touched.
+    #[inline(always)]
+    fn check_header(&self, h: &FrameHeader) -> Result<(), ProtocolError> {
+        self.check_mask_rsv(h.opcode, h.rsv, h.mask.is_some())?;
         // RFC 6455 §5.4: fragments of one message are not interleaved with another.
         let so_far = match (h.opcode, self.message) {
             (Opcode::Continuation, None) => return Err(ProtocolError::UnexpectedContinuation),
@@ -479,6 +547,7 @@ impl Decoder {
     }
 
     /// Updates the message state for a data frame that passed [`Self::check_header`].
+    #[inline(always)]
     fn begin_data_frame(&mut self, h: &FrameHeader) -> Kind {
         let kind = match h.opcode {
             Opcode::Text => Kind::Text,
@@ -501,6 +570,7 @@ impl Decoder {
 
     /// Turns positions into an event borrowing `buf` (or, for a code point completed across
     /// chunks, `self`), validating text on the way.
+    #[inline(always)]
     fn make_event<'a>(
         &'a mut self,
         buf: &'a [u8],

@@ -215,6 +215,7 @@ impl<M: MaskGen> Sender<M> {
     /// # Errors
     /// [`UsageError::SendAfterClose`], or [`UsageError::MessageInProgress`] when a binary
     /// message is open.
+    #[inline]
     pub fn text(&mut self, text: &str, fin: bool, out: &mut Vec<u8>) -> Result<(), UsageError> {
         self.data(DataKind::Text, text.as_bytes(), fin, Rsv::NONE, out)
     }
@@ -223,6 +224,7 @@ impl<M: MaskGen> Sender<M> {
     ///
     /// # Errors
     /// As [`Sender::text`].
+    #[inline]
     pub fn binary(&mut self, data: &[u8], fin: bool, out: &mut Vec<u8>) -> Result<(), UsageError> {
         self.data(DataKind::Binary, data, fin, Rsv::NONE, out)
     }
@@ -232,6 +234,7 @@ impl<M: MaskGen> Sender<M> {
     /// # Errors
     /// As [`Sender::text`], and [`UsageError::BufferTooSmall`] (nothing written, no state
     /// change) when `out` is shorter than [`Sender::encoded_len`].
+    #[inline]
     pub fn text_into(
         &mut self,
         text: &str,
@@ -245,6 +248,7 @@ impl<M: MaskGen> Sender<M> {
     ///
     /// # Errors
     /// As [`Sender::text_into`].
+    #[inline]
     pub fn binary_into(
         &mut self,
         data: &[u8],
@@ -329,6 +333,7 @@ impl<M: MaskGen> Sender<M> {
 
     /// The exact number of bytes a data message (or piece) of `payload_len` bytes encodes to
     /// under the current configuration and role.
+    #[inline]
     pub fn encoded_len(&self, payload_len: usize) -> usize {
         let mask = if self.role == Role::Client { 4 } else { 0 };
         let frame = |len: usize| len + mask + header_len(len);
@@ -396,6 +401,7 @@ impl<M: MaskGen> Sender<M> {
     }
 
     /// Checks the state for a data frame of `kind` and advances it; returns its opcode.
+    #[inline]
     fn begin(&mut self, kind: DataKind, fin: bool) -> Result<Opcode, UsageError> {
         if self.close_sent {
             return Err(UsageError::SendAfterClose);
@@ -411,6 +417,7 @@ impl<M: MaskGen> Sender<M> {
     }
 
     /// Appends a data message, fragmented by the configuration.
+    #[inline]
     pub(crate) fn data(
         &mut self,
         kind: DataKind,
@@ -425,6 +432,7 @@ impl<M: MaskGen> Sender<M> {
         Ok(())
     }
 
+    #[inline]
     fn data_into(
         &mut self,
         kind: DataKind,
@@ -467,6 +475,7 @@ impl<M: MaskGen> Sender<M> {
 
     /// Splits `data` into frames per `max_frame_payload`: the first carries `opcode` and
     /// `rsv`, the rest are continuations; only the last may carry FIN.
+    #[inline]
     fn for_each_piece(
         &mut self,
         opcode: Opcode,
@@ -509,6 +518,7 @@ impl<M: MaskGen> Sender<M> {
 
     /// A client's next key (a key source that gives none yields the all-zero key, which is
     /// legal but defeats masking); a server's is always `None`.
+    #[inline]
     fn next_mask(&mut self) -> Option<MaskKey> {
         match self.role {
             Role::Client => Some(self.masks.next_mask().unwrap_or_default()),
@@ -516,6 +526,7 @@ impl<M: MaskGen> Sender<M> {
         }
     }
 
+    #[inline]
     fn header(&mut self, piece: &Piece<'_>) -> ([u8; MAX_HEADER_LEN], usize, Option<MaskKey>) {
         let mask = self.next_mask();
         let header = FrameHeader {
@@ -532,6 +543,7 @@ impl<M: MaskGen> Sender<M> {
         (bytes, len, mask)
     }
 
+    #[inline]
     fn push_frame(&mut self, piece: &Piece<'_>, out: &mut Vec<u8>) {
         let (bytes, len, mask) = self.header(piece);
         out.extend_from_slice(&bytes[..len]);
@@ -543,6 +555,7 @@ impl<M: MaskGen> Sender<M> {
     }
 
     /// Writes one frame into `out`, which the caller sized with `encoded_len`.
+    #[inline]
     fn write_frame(&mut self, piece: &Piece<'_>, out: &mut [u8]) -> usize {
         let (bytes, len, mask) = self.header(piece);
         let (head, body) = out.split_at_mut(len.min(out.len()));

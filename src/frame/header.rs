@@ -204,6 +204,30 @@ impl FrameHeader {
     /// As [`FrameHeader::decode`].
     #[inline]
     pub fn decode_with(buf: &[u8], rule: LengthRule) -> Result<Decoded<(Self, usize)>, FrameError> {
+        // Fast path: a valid header with a 7-bit length, all present (the common small
+        // frame). Anything unusual, including every error, takes the general path below.
+        if let Some(&[b0, b1]) = buf.first_chunk::<2>()
+            && b1 & 0x7F < 126
+            && let Some(opcode) = Opcode::from_u8(b0 & 0x0F)
+            && (b0 & 0x80 != 0 || !opcode.is_control())
+        {
+            let header = |mask| Self {
+                fin: b0 & 0x80 != 0,
+                rsv: Rsv::from_bits(b0),
+                opcode,
+                mask,
+                payload_len: u64::from(b1 & 0x7F),
+            };
+            if b1 & 0x80 == 0 {
+                return Ok(Decoded::Complete((header(None), 2)));
+            }
+            if let Some(&[_, _, k0, k1, k2, k3]) = buf.first_chunk::<6>() {
+                return Ok(Decoded::Complete((
+                    header(Some(MaskKey([k0, k1, k2, k3]))),
+                    6,
+                )));
+            }
+        }
         let Some(&b0) = buf.first() else {
             return Ok(Decoded::Incomplete { needed: 2 });
         };

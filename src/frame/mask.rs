@@ -49,9 +49,21 @@ pub const SIMD_MIN_LEN: usize = 512;
 /// apply_mask(y, key, 3);
 /// assert_eq!(a, hello);
 /// ```
-#[inline]
+#[inline(always)]
 pub fn apply_mask(buf: &mut [u8], key: MaskKey, offset: usize) {
     let key = key.rotated(offset);
+    if buf.len() < BLOCK {
+        // Small payloads (most frames): a few word XORs, inlined into the caller.
+        portable::apply_small(buf, &key);
+        return;
+    }
+    apply_mask_large(buf, &key);
+}
+
+/// [`apply_mask`] for payloads of a block or more, out of line.
+#[inline(never)]
+fn apply_mask_large(buf: &mut [u8], key: &[u8; 4]) {
+    let key = *key;
     #[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "x86")))]
     if buf.len() >= SIMD_MIN_LEN
         && let Some(level) = wide::Level::detect()
@@ -116,6 +128,19 @@ pub(crate) mod portable {
         }
         let kw = word_key(key);
         let (words, rest) = rest.as_chunks_mut::<8>();
+        for w in words {
+            *w = (u64::from_ne_bytes(*w) ^ kw).to_ne_bytes();
+        }
+        for (b, k) in rest.iter_mut().zip(key.iter().cycle()) {
+            *b ^= k;
+        }
+    }
+
+    /// [`apply`] for fewer than [`BLOCK`] bytes: words, then bytes.
+    #[inline(always)]
+    pub(crate) fn apply_small(buf: &mut [u8], key: &[u8; 4]) {
+        let kw = word_key(key);
+        let (words, rest) = buf.as_chunks_mut::<8>();
         for w in words {
             *w = (u64::from_ne_bytes(*w) ^ kw).to_ne_bytes();
         }

@@ -262,17 +262,7 @@ fn entry(list: &mut Vec<Entry>, id: impl Into<String>, build: impl Fn(&str) -> C
 /// Cases known to fail, with the mode they fail in (`"in-process"`, `"pair"`, `"loopback"` or
 /// `"*"`) and why. They are run and reported but do not count as failures; one that passes is
 /// reported so that it can be removed from this list.
-pub const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
-    ("3.4", "*", HEADER_TIMING),
-    ("5.11", "*", HEADER_TIMING),
-    ("5.14", "*", HEADER_TIMING),
-];
-
-/// wswire judges masking, RSV bits and opcode sequencing only once the whole header (with
-/// the 4-byte masking key) is in, so a frame sent octet by octet fails 4 pushes late
-/// (checklist I11: decide from the first two bytes).
-const HEADER_TIMING: &str =
-    "rules judged only after the full header incl. masking key, not from its first 2 bytes (I11)";
+pub const KNOWN_FAILURES: &[(&str, &str, &str)] = &[];
 
 /// The known-failure reason for `id` in `mode`, if any.
 pub fn known_failure(id: &str, mode: &str) -> Option<&'static str> {
