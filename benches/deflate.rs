@@ -1,8 +1,9 @@
 //! permessage-deflate throughput: compressing (`Sender::data_compressed`) and receiving with
 //! inflation (`Receiver` + `MessageInflater`) for 1 KiB, 16 KiB and 1 MiB text messages, with
-//! context takeover on and off, beside the same messages uncompressed. Each iteration handles
-//! four different messages in a steady-state stream (the window holds earlier ones), and
-//! throughput counts uncompressed bytes.
+//! context takeover on and off (level 6, zlib's and `ws`'s default; and takeover at level 1),
+//! beside the same messages uncompressed. Each iteration handles a set of different messages
+//! (at least four and 64 KiB) in a steady-state stream, and throughput counts uncompressed
+//! bytes.
 //!
 //! `cargo bench --features deflate --bench deflate`. Memory per connection is measured by
 //! `tests/deflate_memory.rs` (a counting allocator).
@@ -12,62 +13,60 @@ use core::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use wswire::Role;
-use wswire::extensions::deflate::{DeflateConfig, DeflateParams};
+use wswire::extensions::deflate::{Compressor, DeflateConfig, DeflateParams};
 use wswire::recv::{Event, Receiver, RecvConfig};
 use wswire::send::{DataKind, SendConfig, Sender};
 
 const SIZES: [(usize, &str); 3] = [(1024, "1KiB"), (16 * 1024, "16KiB"), (1 << 20, "1MiB")];
 
-/// Chat- or JSON-like text: words from a small vocabulary in a pseudo-random order, so it
-/// compresses about 3-4x (not a repeated sentence, which would compress absurdly well).
+/// JSON-ish chat text: words from a fixed pseudo-random vocabulary of 2048, drawn with a
+/// Zipf-like skew, with record punctuation now and then. zlib level 6 compresses it about
+/// 2.9x (a handful of repeated words would compress absurdly well and run zlib's match search
+/// into its worst case).
 fn text(n: usize, seed: u32) -> String {
-    const WORDS: [&str; 32] = [
-        "the",
-        "message",
-        "\"id\":",
-        "user",
-        "connection",
-        "frame",
-        "{\"type\":",
-        "payload",
-        "server",
-        "client",
-        "deflate",
-        "window",
-        "context",
-        "takeover",
-        "and",
-        "of",
-        "to",
-        "in",
-        "is",
-        "websocket",
-        "\"ts\":",
-        "12345,",
-        "true,",
-        "false}",
-        "data",
-        "stream",
-        "bytes",
-        "compressed",
-        "a",
-        "with",
-        "for",
-        "κόσμε",
-    ];
-    let mut s = String::with_capacity(n + 16);
-    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    while s.len() < n {
+    let mut x: u32 = 0x9e37_79b9;
+    let mut next = move || {
         x ^= x << 13;
         x ^= x >> 17;
         x ^= x << 5;
-        s.push_str(WORDS[(x % 32) as usize]);
-        s.push(if x & 0x300 == 0 { '\n' } else { ' ' });
+        x
+    };
+    let vocab: Vec<String> = (0..2048)
+        .map(|_| {
+            let len = 2 + next() % 9;
+            (0..len)
+                .map(|_| char::from(b'a' + (next() % 26) as u8))
+                .collect()
+        })
+        .collect();
+    let mut y = seed.wrapping_mul(2_654_435_761) | 1;
+    let mut s = String::with_capacity(n + 32);
+    while s.len() < n {
+        y ^= y << 13;
+        y ^= y >> 17;
+        y ^= y << 5;
+        let r = (y >> 8) % 2048;
+        match y & 15 {
+            0 => {
+                s.push_str("{\"id\":");
+                s.push_str(&(y % 100_000).to_string());
+                s.push_str(",\"text\":\"");
+            }
+            1 => s.push_str("\"}\n"),
+            _ => {}
+        }
+        s.push_str(&vocab[(r * r / 2048) as usize]);
+        s.push(' ');
     }
-    while s.len() > n {
-        s.pop();
-    }
+    s.truncate(n);
     s
+}
+
+/// Distinct messages per iteration: at least 4, and at least 64 KiB of them, so that with
+/// context takeover the 32 KiB window never holds an identical earlier message.
+fn messages(n: usize) -> Vec<String> {
+    let count = (64 * 1024 / n).max(4);
+    (0..count).map(|i| text(n, i as u32 + 1)).collect()
 }
 
 fn params(no_context_takeover: bool) -> DeflateParams {
@@ -77,32 +76,36 @@ fn params(no_context_takeover: bool) -> DeflateParams {
     }
 }
 
-fn modes() -> [(&'static str, Option<bool>); 3] {
+/// (name, `Some((no_context_takeover, level))` or `None` for uncompressed).
+fn modes() -> [(&'static str, Option<(bool, u8)>); 4] {
     [
-        ("takeover", Some(false)),
-        ("no_takeover", Some(true)),
+        ("takeover", Some((false, 6))),
+        ("no_takeover", Some((true, 6))),
+        ("takeover_level1", Some((false, 1))),
         ("uncompressed", None),
     ]
+}
+
+fn compressor(mode: Option<(bool, u8)>) -> Option<Compressor> {
+    mode.map(|(nct, level)| {
+        let mut c = DeflateConfig::default();
+        c.threshold = 0;
+        c.level = level;
+        c.compressor(&params(nct), Role::Server).unwrap()
+    })
 }
 
 fn compress(c: &mut Criterion) {
     let mut g = c.benchmark_group("deflate_compress");
     for (n, label) in SIZES {
-        let msgs: Vec<String> = (0..4).map(|i| text(n, i + 1)).collect();
-        g.throughput(Throughput::Bytes(4 * n as u64));
-        if n >= 1 << 20 {
-            g.sample_size(20);
-        } else {
-            g.sample_size(100);
-        }
-        for (mode, nct) in modes() {
+        let msgs = messages(n);
+        let bytes: usize = msgs.iter().map(String::len).sum();
+        g.throughput(Throughput::Bytes(bytes as u64));
+        g.sample_size(if n >= 1 << 20 { 10 } else { 50 });
+        for (mode, m) in modes() {
             let mut tx = Sender::server(SendConfig::default());
-            let mut out = Vec::with_capacity(8 * n);
-            let mut comp = nct.map(|nct| {
-                DeflateConfig::default()
-                    .compressor(&params(nct), Role::Server)
-                    .unwrap()
-            });
+            let mut out = Vec::with_capacity(2 * bytes);
+            let mut comp = compressor(m);
             g.bench_function(BenchmarkId::new(mode, label), |b| {
                 b.iter(|| {
                     out.clear();
@@ -131,13 +134,9 @@ fn compress(c: &mut Criterion) {
 
 /// The frames of four messages, in steady state: a stream compressed over three rounds, of
 /// which the last round's frames are returned, after the first two (to warm a receiver).
-fn stream(msgs: &[String], nct: Option<bool>) -> (Vec<u8>, Vec<u8>) {
+fn stream(msgs: &[String], mode: Option<(bool, u8)>) -> (Vec<u8>, Vec<u8>) {
     let mut tx = Sender::server(SendConfig::default());
-    let mut comp = nct.map(|nct| {
-        let mut c = DeflateConfig::default();
-        c.threshold = 0;
-        c.compressor(&params(nct), Role::Server).unwrap()
-    });
+    let mut comp = compressor(mode);
     let mut warm = Vec::new();
     let mut round = Vec::new();
     for r in 0..3 {
@@ -157,19 +156,16 @@ fn stream(msgs: &[String], nct: Option<bool>) -> (Vec<u8>, Vec<u8>) {
 fn decompress(c: &mut Criterion) {
     let mut g = c.benchmark_group("deflate_receive");
     for (n, label) in SIZES {
-        let msgs: Vec<String> = (0..4).map(|i| text(n, i + 1)).collect();
-        g.throughput(Throughput::Bytes(4 * n as u64));
-        if n >= 1 << 20 {
-            g.sample_size(20);
-        } else {
-            g.sample_size(100);
-        }
-        for (mode, nct) in modes() {
-            let (warm, round) = stream(&msgs, nct);
+        let msgs = messages(n);
+        let bytes: usize = msgs.iter().map(String::len).sum();
+        g.throughput(Throughput::Bytes(bytes as u64));
+        g.sample_size(if n >= 1 << 20 { 10 } else { 50 });
+        for (mode, m) in modes() {
+            let (warm, round) = stream(&msgs, m);
             let mut config = RecvConfig::default();
             config.max_message_size = 16 << 20;
             let mut rx = Receiver::new(Role::Client, config);
-            if let Some(nct) = nct {
+            if let Some((nct, _)) = m {
                 rx.set_inflater(
                     DeflateConfig::default()
                         .inflater(&params(nct), Role::Client)
@@ -190,7 +186,7 @@ fn decompress(c: &mut Criterion) {
                             other => panic!("{other:?}"),
                         }
                     }
-                    assert_eq!(total, 4 * n);
+                    assert_eq!(total, bytes);
                     total
                 });
             });
