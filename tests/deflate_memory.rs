@@ -71,7 +71,11 @@ fn text(n: usize) -> String {
         i = i.wrapping_mul(31).wrapping_add(17) % 1009;
         s.push_str(words[i % words.len()]);
     }
-    s.truncate(s.floor_char_boundary(n));
+    let mut end = n.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
     s
 }
 

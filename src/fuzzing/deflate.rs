@@ -108,10 +108,10 @@ mod imp {
     fn frame(out: &mut Vec<u8>, b0: u8, payload: &[u8]) {
         out.push(b0);
         match payload.len() {
-            n @ 0..=125 => out.push(n as u8),
+            n @ 0..=125 => out.push(u8::try_from(n).unwrap()),
             n => {
                 out.push(126);
-                out.extend_from_slice(&(n as u16).to_be_bytes());
+                out.extend_from_slice(&u16::try_from(n).unwrap().to_be_bytes());
             }
         }
         out.extend_from_slice(payload);
@@ -127,13 +127,17 @@ mod imp {
             server_max_window_bits: 8 + (opts >> 4 & 7),
             ..DeflateParams::default()
         };
-        let mut config = RecvConfig::default();
-        config.max_message_size = max;
-        config.validate_utf8 = opts & 8 == 0;
+        let config = RecvConfig {
+            max_message_size: max,
+            validate_utf8: opts & 8 == 0,
+            ..RecvConfig::default()
+        };
         // Our own compressor, for round-trip records.
-        let mut dc = DeflateConfig::default();
-        dc.threshold = 0;
-        dc.level = comp % 10;
+        let dc = DeflateConfig {
+            threshold: 0,
+            level: comp % 10,
+            ..DeflateConfig::default()
+        };
         let ours = DeflateParams {
             // Our context mode must match what the receiver was told (H4).
             server_no_context_takeover: comp & 0x10 != 0 || params.server_no_context_takeover,
