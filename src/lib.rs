@@ -114,7 +114,12 @@
 //! never sent to the peer. See [`error`].
 //!
 //! ## Crate features
-//! - `std` (default): the standard library. Without it the crate is `no_std` + `alloc`.
+//! - `std` (default): the standard library (run-time CPU detection for masking and UTF-8).
+//!   Without `std` (and without `deflate`) the crate is `no_std` + `alloc`.
+//! - `deflate` (default; needs `std`): the default permessage-deflate codec (RFC 7692) on
+//!   flate2 with the zlib-rs backend. The negotiation is always compiled; without this feature
+//!   a [`extensions::deflate`] codec can be supplied by the caller.
+//! - `http`: interop with the `http` crate for the opening handshake.
 #![no_std]
 #![warn(
     clippy::unwrap_used,
