@@ -2,6 +2,7 @@
 //! global allocator: after a warm-up, decoding 10 000 frames allocates nothing.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wswire::Role;
@@ -13,11 +14,22 @@ struct Counting;
 
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
+thread_local! {
+    /// Only this test's thread is counted: the test harness may allocate on its own threads.
+    static COUNTED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn count() {
+    if COUNTED.with(Cell::get) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 // SAFETY: forwards to the system allocator unchanged; only counts calls.
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: the caller's contract is passed through.
         unsafe { System.alloc(layout) }
     }
@@ -26,7 +38,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: as above.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -53,6 +65,15 @@ const ROUNDS: usize = 100; // × 100 frames = 10 000 frames
 
 #[test]
 fn steady_state_read_path_allocates_nothing() {
+    COUNTED.with(|c| c.set(true));
+    // The counter works: a known allocation is seen.
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    drop(std::hint::black_box(vec![0u8; 64]));
+    assert_eq!(
+        ALLOCATIONS.load(Ordering::Relaxed) - before,
+        1,
+        "the counter counts"
+    );
     let stream = client_stream();
 
     // Zero-copy decoder over a caller buffer.
