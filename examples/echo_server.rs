@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release --example echo_server                   # 127.0.0.1:9001
 //! cargo run --release --example echo_server -- 0.0.0.0:8080   # the last argument is the address
+//! cargo run --release --example echo_server -- --no-deflate   # without permessage-deflate
 //! ```
 //!
 //! - `GET /` without `Upgrade` answers a small self-contained HTML page that opens a WebSocket
@@ -13,9 +14,14 @@
 //!   echoes each message as it came (text as text, binary as binary; fragmented messages are
 //!   reassembled), answers pings (auto-pong), echoes the peer's close code, and closes the
 //!   TCP connection first, as a server should (RFC 6455 §7.1.1).
+//! - permessage-deflate (RFC 7692) is negotiated with every client that offers it (browsers
+//!   do), unless `--no-deflate`; `--deflate-no-context-takeover`, `--deflate-window-bits N`
+//!   and `--deflate-threshold N` tune it (see `support/deflate_args.rs`).
 //! - A keepalive ping goes out after 60 s of silence; a peer silent for 120 s is dropped.
-//! - One log line per connection on stdout. A connection's failure (protocol error, reset,
-//!   even a panic) ends only its own thread.
+//! - One log line per connection on stdout: the target, the negotiated extensions, the
+//!   messages echoed, how many of the received data messages came compressed (counted from
+//!   their frame headers, `support/frame_tap.rs`) and their size on the wire, and how it ended.
+//!   A connection's failure (protocol error, reset, even a panic) ends only its own thread.
 //!
 //! A server never masks, so this example needs no random numbers.
 
@@ -25,7 +31,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use std::{env, thread};
 
+#[path = "support/deflate_args.rs"]
+mod deflate_args;
+#[path = "support/frame_tap.rs"]
+mod frame_tap;
+
+use deflate_args::DeflateArgs;
+use frame_tap::FrameTap;
 use wswire::connection::{Config, Connection, Event};
+use wswire::extensions::format_header;
 use wswire::handshake::ServerConfig;
 
 /// The demo page served at `/` (inline script and style, no external resources).
@@ -36,16 +50,28 @@ const MAX_HEAD: usize = 16 * 1024;
 const READ_CHUNK: usize = 64 * 1024;
 
 fn main() -> io::Result<()> {
-    let addr = env::args()
-        .skip(1)
-        .last()
-        .unwrap_or_else(|| "127.0.0.1:9001".to_owned());
+    let mut addr = "127.0.0.1:9001".to_owned();
+    let mut deflate = DeflateArgs::default();
+    let mut args = env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match deflate.parse(&arg, &mut args) {
+            Ok(true) => {}
+            Ok(false) if !arg.starts_with("--") => addr = arg,
+            Ok(false) => usage(&format!("unknown option {arg}")),
+            Err(e) => usage(&e),
+        }
+    }
     let listener = TcpListener::bind(&addr)?;
     let local = listener.local_addr()?;
     println!(
-        "wswire echo server listening on {local}: demo page at http://{local}/, WebSocket echo at ws://{local}/<any other path>"
+        "wswire echo server listening on {local}: demo page at http://{local}/, WebSocket echo at ws://{local}/<any other path>; {}",
+        deflate.describe()
     );
-    let server_config = Arc::new(ServerConfig::default());
+    let server_config = Arc::new(deflate.server_config());
+    let mut config = Config::default();
+    config.keepalive_interval = Some(Duration::from_secs(60));
+    config.idle_timeout = Some(Duration::from_secs(120));
+    deflate.apply(&mut config);
     for stream in listener.incoming() {
         let stream = match stream {
             Ok(s) => s,
@@ -56,7 +82,7 @@ fn main() -> io::Result<()> {
                 continue;
             }
         };
-        let config = Arc::clone(&server_config);
+        let server_config = Arc::clone(&server_config);
         let spawned = thread::Builder::new()
             .name("ws-connection".to_owned())
             .spawn(move || {
@@ -65,7 +91,7 @@ fn main() -> io::Result<()> {
                     .map_or_else(|_| "?".to_owned(), |a| a.to_string());
                 let started = Instant::now();
                 let mut log = Log::default();
-                if let Err(e) = serve(stream, &config, &mut log) {
+                if let Err(e) = serve(stream, &server_config, config, &mut log) {
                     log.end = format!("I/O error: {e}");
                 }
                 println!("{peer} {} [{:.1?}]", log.line(), started.elapsed());
@@ -77,10 +103,20 @@ fn main() -> io::Result<()> {
     Ok(())
 }
 
+/// Reports a bad command line and exits with status 2.
+fn usage(problem: &str) -> ! {
+    eprintln!(
+        "{problem}\nusage: echo_server {} [ADDRESS]",
+        deflate_args::USAGE
+    );
+    std::process::exit(2)
+}
+
 /// Serves one TCP connection, noting what happened in `log`.
 fn serve(
     mut stream: TcpStream,
     server_config: &Arc<ServerConfig>,
+    config: Config,
     log: &mut Log,
 ) -> io::Result<()> {
     stream.set_nodelay(true)?;
@@ -114,12 +150,10 @@ fn serve(
             Peek::NeedMore => break,
         }
     }
-    let mut config = Config::default();
-    config.keepalive_interval = Some(Duration::from_secs(60));
-    config.idle_timeout = Some(Duration::from_secs(120));
     let mut conn = Connection::server(Arc::clone(server_config), config);
     let origin = Instant::now();
     conn.handle_timeout(origin.elapsed());
+    log.received.feed(&head);
     conn.handle_input(&head);
     let mut text = String::new();
     let mut binary = Vec::new();
@@ -144,6 +178,9 @@ fn serve(
                 }
                 Ok(Event::Close { code, reason }) => {
                     log.end = format!("closed {} {reason:?}", u16::from(code));
+                }
+                Ok(Event::Open) => {
+                    log.extensions = Some(format_header(conn.negotiated().extensions()));
                 }
                 Ok(_) => {}
                 Err(e) => log.end = format!("failed: {e}"),
@@ -176,6 +213,7 @@ fn serve(
                 if n == 0 {
                     conn.handle_eof();
                 } else {
+                    log.received.feed(&buf[..n]);
                     conn.handle_input(&buf[..n]);
                 }
             }
@@ -191,15 +229,32 @@ fn serve(
 }
 
 /// What one connection did, for its log line.
-#[derive(Default)]
 struct Log {
     /// A plain HTTP answer was served instead of a WebSocket.
     page: Option<&'static str>,
     /// The request target, as peeked.
     target: Option<String>,
+    /// The negotiated `Sec-WebSocket-Extensions`, once open.
+    extensions: Option<String>,
     messages: u64,
     bytes: usize,
+    /// What arrived, as frames: compressed messages and bytes on the wire.
+    received: FrameTap,
     end: String,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Self {
+            page: None,
+            target: None,
+            extensions: None,
+            messages: 0,
+            bytes: 0,
+            received: FrameTap::new(true),
+            end: String::new(),
+        }
+    }
 }
 
 impl Log {
@@ -219,11 +274,24 @@ impl Log {
                 }
             );
         }
+        let Some(extensions) = &self.extensions else {
+            return format!(
+                "WebSocket {}: not opened, {end}",
+                self.target.as_deref().unwrap_or("?")
+            );
+        };
         format!(
-            "WebSocket {}: {} messages ({} bytes) echoed, {end}",
+            "WebSocket {} [extensions: {}]: {} messages ({} bytes) echoed, compressed {} received ({} payload bytes on the wire), {end}",
             self.target.as_deref().unwrap_or("?"),
+            if extensions.is_empty() {
+                "none"
+            } else {
+                extensions
+            },
             self.messages,
             self.bytes,
+            self.received.ratio(),
+            self.received.wire_bytes,
         )
     }
 }

@@ -5,7 +5,14 @@
 //! ```text
 //! cargo run --example hyper_upgrade --features http                 # 127.0.0.1:9001
 //! cargo run --example hyper_upgrade --features http -- 127.0.0.1:8080
+//! cargo run --example hyper_upgrade --features http -- --no-deflate
 //! ```
+//!
+//! The last argument is the address. permessage-deflate (RFC 7692) is negotiated with every
+//! client that offers it, unless `--no-deflate`; `--deflate-no-context-takeover`,
+//! `--deflate-window-bits N` and `--deflate-threshold N` tune it (see
+//! `support/deflate_args.rs`): the negotiator sits in the [`ServerConfig`] that
+//! [`http_interop`]'s `accept` uses, exactly as with wswire's own handshake.
 //!
 //! Routes:
 //! - `GET /ws/echo` with an upgrade: validated by [`wswire::handshake::http_interop`] (the same
@@ -15,6 +22,8 @@
 //! - `GET /` — a plain-text index; `GET /health` — `ok`; anything else — 404. Ordinary HTTP,
 //!   untouched by wswire, on the same port and connection handling.
 
+#[path = "support/deflate_args.rs"]
+mod deflate_args;
 #[path = "support/tokio_echo.rs"]
 mod tokio_echo;
 
@@ -23,6 +32,7 @@ use std::io;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use deflate_args::DeflateArgs;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -37,16 +47,30 @@ const INDEX: &str = "wswire behind hyper: WebSocket echo at /ws/echo, health che
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> io::Result<()> {
-    let addr = std::env::args()
-        .skip(1)
-        .last()
-        .unwrap_or_else(|| "127.0.0.1:9001".to_owned());
+    let mut addr = "127.0.0.1:9001".to_owned();
+    let mut deflate = DeflateArgs::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if deflate.parse(&arg, &mut args).map_err(io::Error::other)? {
+            continue;
+        }
+        if arg.starts_with("--") {
+            return Err(io::Error::other(format!(
+                "unknown option {arg}; usage: hyper_upgrade {} [ADDRESS]",
+                deflate_args::USAGE
+            )));
+        }
+        addr = arg;
+    }
     let listener = TcpListener::bind(&addr).await?;
     println!(
-        "hyper + wswire listening on http://{} (WebSocket echo at /ws/echo)",
-        listener.local_addr()?
+        "hyper + wswire listening on http://{} (WebSocket echo at /ws/echo); {}",
+        listener.local_addr()?,
+        deflate.describe()
     );
-    let ws_config = Arc::new(ServerConfig::default());
+    let ws_config = Arc::new(deflate.server_config());
+    let mut config = Config::default();
+    deflate.apply(&mut config);
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(s) => s,
@@ -58,7 +82,7 @@ async fn main() -> io::Result<()> {
         };
         let ws_config = Arc::clone(&ws_config);
         tokio::spawn(async move {
-            let service = service_fn(move |req| route(req, Arc::clone(&ws_config), peer));
+            let service = service_fn(move |req| route(req, Arc::clone(&ws_config), config, peer));
             let served = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .with_upgrades()
@@ -83,6 +107,7 @@ fn text(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
 async fn route(
     mut req: Request<Incoming>,
     ws_config: Arc<ServerConfig>,
+    config: Config,
     peer: std::net::SocketAddr,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let response = match (req.method(), req.uri().path()) {
@@ -101,7 +126,7 @@ async fn route(
                     };
                     match on_upgrade.await {
                         Ok(upgraded) => {
-                            let conn = Connection::server_open(negotiated, Config::default());
+                            let conn = Connection::server_open(negotiated, config);
                             if let Err(e) =
                                 tokio_echo::echo(TokioIo::new(upgraded), conn, &mut summary).await
                             {

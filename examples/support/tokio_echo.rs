@@ -12,7 +12,8 @@ use std::io::{self, ErrorKind};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
-use wswire::connection::{Connection, Event};
+use wswire::connection::{Connection, Event, State};
+use wswire::extensions::format_header;
 
 /// The least room offered to each socket read.
 const READ_MIN: usize = 64 * 1024;
@@ -22,6 +23,8 @@ const READ_MIN: usize = 64 * 1024;
 pub(crate) struct Summary {
     /// The request target, when the handshake completed here.
     pub(crate) path: Option<String>,
+    /// The negotiated `Sec-WebSocket-Extensions` (e.g. permessage-deflate), once open.
+    pub(crate) extensions: Option<String>,
     /// Messages echoed.
     pub(crate) messages: u64,
     /// Payload bytes echoed.
@@ -34,8 +37,13 @@ impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "WebSocket {}: {} messages ({} bytes) echoed, {}",
+            "WebSocket {} [extensions: {}]: {} messages ({} bytes) echoed, {}",
             self.path.as_deref().unwrap_or("(refused)"),
+            match self.extensions.as_deref() {
+                None => "-",
+                Some("") => "none",
+                Some(e) => e,
+            },
             self.messages,
             self.bytes,
             if self.end.is_empty() {
@@ -61,6 +69,10 @@ where
     let mut handshake_buf = vec![0u8; 4096];
     let mut text = String::new();
     let mut binary = Vec::new();
+    if conn.state() != State::Connecting {
+        // Opened elsewhere (`Connection::server_open`): the agreement is already known.
+        summary.extensions = Some(format_header(conn.negotiated().extensions()));
+    }
     loop {
         // 1. Drain events, echoing each message into the output buffer.
         while let Some(event) = conn.poll_event() {
@@ -82,6 +94,9 @@ where
                 }
                 Ok(Event::Close { code, reason }) => {
                     summary.end = format!("closed {} {reason:?}", u16::from(code));
+                }
+                Ok(Event::Open) => {
+                    summary.extensions = Some(format_header(conn.negotiated().extensions()));
                 }
                 Ok(_) => {}
                 Err(e) => summary.end = format!("failed: {e}"),
