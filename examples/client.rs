@@ -5,6 +5,7 @@
 //! cargo run --example client -- ws://127.0.0.1:9001/echo "hello" "world"
 //! cargo run --example client -- --binary ws://127.0.0.1:9001/echo "raw bytes"
 //! cargo run --example client -- --size 65536 --size 1048576 --expect-echo ws://127.0.0.1:9001/
+//! cargo run --example client -- --deflate-threshold 0 --expect-compressed all,all ws://127.0.0.1:9001/ "hi"
 //! ```
 //!
 //! Messages go one at a time: each is sent, then the client waits (up to `--wait` seconds) for
@@ -23,6 +24,16 @@
 //! | `--expect-close CODE` | exit 1 unless the close code reported is CODE (default: the code sent; 1006 when the peer is expected to drop the connection) |
 //! | `--wait SECS` | how long to wait for each reply (default 5) |
 //! | `--quiet` | print sizes, not contents |
+//! | `--no-deflate` | do not offer permessage-deflate (offered by default) |
+//! | `--deflate-offer PARAMS` | the permessage-deflate offer's parameters, e.g. `"server_no_context_takeover; client_max_window_bits=9"` (default `client_max_window_bits`, as browsers) |
+//! | `--deflate-threshold N` | send messages shorter than N bytes uncompressed (default 1024) |
+//! | `--expect-extension TEXT` | exit 1 unless the negotiated `Sec-WebSocket-Extensions` contains TEXT (repeatable); `none`: unless nothing was negotiated |
+//! | `--expect-compressed SENT,RECEIVED` | exit 1 unless the data messages sent / received were compressed as stated: each `all`, `none` or `any` |
+//!
+//! **permessage-deflate** (RFC 7692) is offered by default when the crate has a codec (the
+//! default `deflate` feature). What was agreed is printed after `connected`; at the end, how
+//! many of the data messages sent and received were compressed (RSV1, read from the frame
+//! headers by `support/frame_tap.rs`) and their payload bytes on the wire.
 //!
 //! Masking keys (RFC 6455 §5.3) and the handshake key come from the operating system's CSPRNG
 //! (`getrandom`). `ws://` only: TLS is the caller's business, not this example's.
@@ -36,11 +47,17 @@ use std::{env, fmt};
 use getrandom::SysRng;
 use rand_core::UnwrapErr;
 use wswire::CloseCode;
+#[path = "support/frame_tap.rs"]
+mod frame_tap;
+
+use frame_tap::FrameTap;
 use wswire::connection::{Config, Connection, Event};
+use wswire::extensions::deflate::{Codec, DeflateClient, DeflateOffer, PERMESSAGE_DEFLATE};
+use wswire::extensions::{format_header, parse_header};
 use wswire::handshake::{ClientRequest, WsUri};
 use wswire::send::RandomMask;
 
-const USAGE: &str = "usage: client [--binary] [--size N]... [--fragment N] [--ping DATA] [--close CODE] [--reason TEXT] [--expect-echo] [--expect-close CODE] [--wait SECS] [--quiet] ws://host[:port]/path [MESSAGE]...";
+const USAGE: &str = "usage: client [--binary] [--size N]... [--fragment N] [--ping DATA] [--close CODE] [--reason TEXT] [--expect-echo] [--expect-close CODE] [--wait SECS] [--quiet] [--no-deflate] [--deflate-offer PARAMS] [--deflate-threshold N] [--expect-extension TEXT]... [--expect-compressed SENT,RECEIVED] ws://host[:port]/path [MESSAGE]...";
 
 fn main() -> ExitCode {
     let opts = match Options::parse(env::args().skip(1)) {
@@ -73,6 +90,57 @@ struct Options {
     expect_close: Option<u16>,
     wait: Duration,
     quiet: bool,
+    /// `None` with `--no-deflate`, else the permessage-deflate offer.
+    deflate: Option<DeflateOffer>,
+    deflate_threshold: Option<usize>,
+    expect_extension: Vec<String>,
+    /// For the messages sent, and received.
+    expect_compressed: Option<[Expect; 2]>,
+}
+
+/// `--expect-compressed`: which data messages of one direction must have been compressed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    All,
+    None,
+    Any,
+}
+
+impl Expect {
+    fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "all" => Ok(Self::All),
+            "none" => Ok(Self::None),
+            "any" => Ok(Self::Any),
+            _ => Err(format!(
+                "--expect-compressed: {s:?} is not all, none or any"
+            )),
+        }
+    }
+
+    fn holds(self, tap: &FrameTap) -> bool {
+        match self {
+            Self::All => tap.compressed == tap.messages,
+            Self::None => tap.compressed == 0,
+            Self::Any => true,
+        }
+    }
+}
+
+/// Parses `--deflate-offer`'s parameters (`""` for none), as they would follow
+/// `permessage-deflate;` in the header.
+fn deflate_offer(params: &str) -> Result<DeflateOffer, String> {
+    let header = if params.trim().is_empty() {
+        PERMESSAGE_DEFLATE.to_owned()
+    } else {
+        format!("{PERMESSAGE_DEFLATE}; {params}")
+    };
+    let bad = || format!("--deflate-offer: not a valid permessage-deflate offer: {params:?}");
+    let offers = parse_header(header.as_bytes()).map_err(|_| bad())?;
+    match offers.as_slice() {
+        [offer] => DeflateOffer::parse(offer.params()).ok_or_else(bad),
+        _ => Err(bad()),
+    }
 }
 
 impl Options {
@@ -80,6 +148,7 @@ impl Options {
         let mut o = Self {
             close: 1000,
             wait: Duration::from_secs(5),
+            deflate: Some(DeflateOffer::default()),
             ..Self::default()
         };
         let mut sizes = Vec::new();
@@ -97,6 +166,19 @@ impl Options {
                 "--reason" => o.reason = value("--reason")?,
                 "--expect-close" => o.expect_close = Some(number(&value("--expect-close")?)?),
                 "--wait" => o.wait = Duration::from_secs_f64(number::<f64>(&value("--wait")?)?),
+                "--no-deflate" => o.deflate = None,
+                "--deflate-offer" => o.deflate = Some(deflate_offer(&value("--deflate-offer")?)?),
+                "--deflate-threshold" => {
+                    o.deflate_threshold = Some(number(&value("--deflate-threshold")?)?);
+                }
+                "--expect-extension" => o.expect_extension.push(value("--expect-extension")?),
+                "--expect-compressed" => {
+                    let v = value("--expect-compressed")?;
+                    let (sent, received) = v
+                        .split_once(',')
+                        .ok_or("--expect-compressed needs SENT,RECEIVED")?;
+                    o.expect_compressed = Some([Expect::parse(sent)?, Expect::parse(received)?]);
+                }
                 "-h" | "--help" => return Err("help".to_owned()),
                 "--" => positional.extend(args.by_ref()),
                 s if s.starts_with("--") => return Err(format!("unknown option {s}")),
@@ -181,10 +263,13 @@ struct Client {
     replies: std::collections::VecDeque<Reply>,
     opened: bool,
     quiet: bool,
+    /// The data messages we sent and received, as frames (compressed or not).
+    sent: FrameTap,
+    received: FrameTap,
 }
 
 impl Client {
-    fn connect(uri: &WsUri, quiet: bool) -> io::Result<Self> {
+    fn connect(uri: &WsUri, o: &Options) -> io::Result<Self> {
         if uri.is_secure() {
             return Err(io::Error::other(
                 "wss:// needs TLS, which this example does not do",
@@ -195,9 +280,19 @@ impl Client {
         stream.set_nodelay(true)?;
         stream.set_write_timeout(Some(Duration::from_secs(30)))?;
         let mut rng = UnwrapErr(SysRng);
-        let handshake = ClientRequest::from_uri(uri).start(&mut rng);
+        let mut request = ClientRequest::from_uri(uri);
+        // Offered only with a codec to run it (the default `deflate` feature).
+        if let Some(offer) = o.deflate
+            && Codec::default_codec().is_some()
+        {
+            request.extension(Box::new(DeflateClient::new(offer)));
+        }
+        let handshake = request.start(&mut rng);
         let mut config = Config::default();
         config.close_timeout = Some(Duration::from_secs(5));
+        if let Some(t) = o.deflate_threshold {
+            config.deflate.threshold = t;
+        }
         Ok(Self {
             stream,
             conn: Connection::client(handshake, config, rng),
@@ -205,7 +300,9 @@ impl Client {
             origin: Instant::now(),
             replies: std::collections::VecDeque::new(),
             opened: false,
-            quiet,
+            quiet: o.quiet,
+            sent: FrameTap::new(true),
+            received: FrameTap::new(true),
         })
     }
 
@@ -237,6 +334,7 @@ impl Client {
             if n == 0 {
                 return Err(ErrorKind::WriteZero.into());
             }
+            self.sent.feed(&bytes[..n]);
             self.conn.advance_transmit(n);
         }
         Ok(())
@@ -296,6 +394,7 @@ impl Client {
                 if n == 0 {
                     self.conn.handle_eof();
                 } else {
+                    self.received.feed(&self.buf[..n]);
                     self.conn.handle_input(&self.buf[..n]);
                 }
             }
@@ -314,13 +413,33 @@ impl Client {
 
 fn run(o: &Options) -> io::Result<bool> {
     let uri = WsUri::parse(&o.url).map_err(|e| io::Error::other(format!("{}: {e}", o.url)))?;
-    let mut c = Client::connect(&uri, o.quiet)?;
+    let mut c = Client::connect(&uri, o)?;
     let mut ok = true;
     if let Err(e) = c.open(Instant::now() + Duration::from_secs(10))? {
         println!("handshake failed: {e}");
         return Ok(false);
     }
-    println!("connected to {}", o.url);
+    let extensions = format_header(c.conn.negotiated().extensions());
+    println!(
+        "connected to {} [extensions: {}]",
+        o.url,
+        if extensions.is_empty() {
+            "none"
+        } else {
+            &extensions
+        }
+    );
+    for want in &o.expect_extension {
+        let found = if want == "none" {
+            extensions.is_empty()
+        } else {
+            extensions.contains(want.as_str())
+        };
+        if !found {
+            println!("extensions {extensions:?}, expected {want:?}");
+            ok = false;
+        }
+    }
     let mut closed_by_peer: Option<u16> = None;
     // Ping first, if asked.
     if let Some(data) = &o.ping {
@@ -388,6 +507,23 @@ fn run(o: &Options) -> io::Result<bool> {
         .next_reply(Instant::now() + Duration::from_secs(10))?
         .is_some()
     {}
+    println!(
+        "compressed: sent {} ({} payload bytes on the wire), received {} ({} payload bytes on the wire)",
+        c.sent.ratio(),
+        c.sent.wire_bytes,
+        c.received.ratio(),
+        c.received.wire_bytes
+    );
+    if let Some([sent, received]) = o.expect_compressed
+        && !(sent.holds(&c.sent) && received.holds(&c.received))
+    {
+        println!(
+            "compressed messages: sent {}, received {}: not as expected",
+            c.sent.ratio(),
+            c.received.ratio()
+        );
+        ok = false;
+    }
     println!("{}", if ok { "done" } else { "done, with failures" });
     Ok(ok)
 }
