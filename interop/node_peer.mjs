@@ -1,13 +1,48 @@
 // Node `ws` as a real peer for wswire's examples (driven by interop/run.sh).
 //
-//   node node_peer.mjs client ws://127.0.0.1:PORT/path LABEL   every case against an echo server
-//   node node_peer.mjs server                                   an echo server; prints "PORT <n>"
+//   node node_peer.mjs client ws://127.0.0.1:PORT/path LABEL [OPTIONS]   cases against an echo server
+//   node node_peer.mjs server                                             an echo server; prints "PORT <n>"
+//
+// Client options:
+//   --pmd VARIANT        ws's perMessageDeflate setting, one of VARIANTS below (default: "default",
+//                        ws's own client default: offered, threshold 1024)
+//   --expect deflate|none   whether the server must accept permessage-deflate (default: deflate
+//                        unless the variant is "off"); checked on every connection, from the
+//                        101 response's Sec-WebSocket-Extensions and ws.extensions
+//   --require PARAM      a parameter the response must contain, besides the variant's own (repeatable)
+//   --server-compresses yes|no   whether the server's echo of 1 MiB of text must arrive
+//                        compressed (fewer bytes on the wire than the payload; default: yes when
+//                        permessage-deflate is expected and the variant does not limit the server's
+//                        window to 8 bits, where wswire sends uncompressed)
+//   --quick              only the compression-relevant cases: sizes, fragments, ping, close 1000
 //
 // The client prints one line per case: "PASS name" or "FAIL name: why".
-// The server echoes every message (text as text, binary as binary) on any path, except
-// /abort, where it kills the socket on the first message (an abrupt disconnect).
+// The server echoes every message (text as text, binary as binary) on any path, except paths
+// ending in /abort, where it kills the socket on the first message (an abrupt disconnect). A path
+// starting with /v/VARIANT/ selects the server's perMessageDeflate setting; any other path gets
+// "all" (permessage-deflate accepted, every message compressed).
+import http from "node:http";
 import net from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
+
+// perMessageDeflate settings (the same table for both roles), with the response parameters
+// they must produce against a server with wswire's default policy (or from a ws server).
+const VARIANTS = {
+  off: { pmd: false },
+  default: { pmd: {} },
+  all: { pmd: { threshold: 0 } },
+  snct: { pmd: { threshold: 0, serverNoContextTakeover: true }, require: ["server_no_context_takeover"] },
+  cnct: { pmd: { threshold: 0, clientNoContextTakeover: true }, require: ["client_no_context_takeover"] },
+  "bits10-9": {
+    pmd: { threshold: 0, serverMaxWindowBits: 10, clientMaxWindowBits: 9 },
+    require: ["server_max_window_bits=10", "client_max_window_bits=9"],
+  },
+  bits8: {
+    pmd: { threshold: 0, serverMaxWindowBits: 8, clientMaxWindowBits: 8 },
+    require: ["server_max_window_bits=8", "client_max_window_bits=8"],
+    serverWindow8: true,
+  },
+};
 
 const SIZES = [0, 125, 126, 65535, 65536, 1 << 20];
 const CLOSE_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999];
@@ -41,11 +76,29 @@ function withTimeout(promise, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
-// Opens a connection; returns the socket and a `next()` that resolves to the next message.
+// The client's settings (set from the command line).
+const CLIENT = { pmd: true, expect: "deflate", require: [] };
+
+// Checks what the handshake agreed against CLIENT; returns why not, or null.
+function checkNegotiated(ws, header) {
+  if (CLIENT.expect === "none") {
+    return ws.extensions === "" && header === "" ? null : `extension negotiated: "${header}"`;
+  }
+  if (ws.extensions !== "permessage-deflate") return `permessage-deflate not negotiated (response "${header}")`;
+  const params = header.split(";").map((p) => p.trim());
+  const missing = CLIENT.require.filter((r) => !params.includes(r));
+  return missing.length ? `response "${header}" lacks ${missing.join(", ")}` : null;
+}
+
+// Opens a connection; returns the socket, a `next()` that resolves to the next message, and
+// the Sec-WebSocket-Extensions of the response. Rejects when the negotiation is not as
+// expected (no silent fallback to uncompressed).
 function open(url) {
   return withTimeout(
     new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, { perMessageDeflate: CLIENT.pmd });
+      let header = "";
+      ws.on("upgrade", (res) => (header = res.headers["sec-websocket-extensions"] ?? ""));
       const queue = [];
       const waiters = [];
       ws.on("message", (data, isBinary) => {
@@ -63,7 +116,13 @@ function open(url) {
             new Promise((res, rej) => (queue.length ? res(queue.shift()) : waiters.push({ resolve: res, reject: rej }))),
             "message",
           );
-        resolve({ ws, next, closed });
+        const why = checkNegotiated(ws, header);
+        if (why) {
+          ws.terminate();
+          reject(new Error(why));
+        } else {
+          resolve({ ws, next, closed, header });
+        }
       });
     }),
     "open",
@@ -90,8 +149,42 @@ async function echoCase(url, name, send, check) {
   }
 }
 
-async function runClient(url, label) {
+async function runClient(url, label, quick, serverCompresses) {
   const P = `node-ws client -> ${label}`;
+  // The negotiation itself, and whether the server's large echo was compressed on the wire.
+  {
+    const name = `${P}: ${CLIENT.expect === "none" ? "no extension negotiated" : "permessage-deflate negotiated"}${
+      CLIENT.require.length ? ` (${CLIENT.require.join(", ")})` : ""
+    }`;
+    let conn;
+    try {
+      conn = await open(url);
+      pass(`${name}, response "${conn.header}"`);
+    } catch (e) {
+      fail(name, e.message);
+    } finally {
+      conn?.ws.close(1000);
+    }
+  }
+  {
+    const text = textOf(1 << 20);
+    const name = `${P}: server's echo of 1 MiB of text ${serverCompresses ? "compressed" : "not compressed"} on the wire`;
+    let conn;
+    try {
+      conn = await open(url);
+      const before = conn.ws._socket.bytesRead;
+      conn.ws.send(text);
+      const m = await conn.next();
+      const wire = conn.ws._socket.bytesRead - before;
+      if (m.isBinary || m.data.toString() !== text) fail(name, `wrong echo (${m.data.length} bytes)`);
+      else if (serverCompresses !== wire < text.length / 2) fail(name, `${wire} bytes on the wire for ${text.length}`);
+      else pass(name);
+    } catch (e) {
+      fail(name, e.message);
+    } finally {
+      conn?.ws.close(1000);
+    }
+  }
   for (const n of SIZES) {
     const text = textOf(n);
     await echoCase(url, `${P}: text ${n} bytes`, (ws) => ws.send(text), (m) =>
@@ -130,6 +223,28 @@ async function runClient(url, label) {
     },
     (m) => (!m.isBinary || !big.equals(m.data) ? `wrong echo (${m.data.length} bytes)` : null),
   );
+  // A ping between the fragments of a (compressed, when agreed) message: control frames are
+  // never compressed and may interleave; the pong and the echo must both come back.
+  {
+    const text = "interleaved: " + "ping between fragments ".repeat(200);
+    const name = `${P}: fragmented text with a ping between the fragments`;
+    let conn;
+    try {
+      conn = await open(url);
+      const pong = withTimeout(new Promise((res) => conn.ws.once("pong", res)), "pong");
+      conn.ws.send(text.slice(0, 1000), { binary: false, fin: false });
+      conn.ws.ping(Buffer.from("mid-message"));
+      conn.ws.send(text.slice(1000), { binary: false, fin: true });
+      const [p, m] = await Promise.all([pong, conn.next()]);
+      if (p.toString() !== "mid-message") fail(name, `pong carried ${JSON.stringify(p.toString())}`);
+      else if (m.isBinary || m.data.toString() !== text) fail(name, `wrong echo (${m.data.length} bytes)`);
+      else pass(name);
+    } catch (e) {
+      fail(name, e.message);
+    } finally {
+      conn?.ws.close(1000);
+    }
+  }
   // Ping / pong.
   {
     const name = `${P}: ping answered with the same payload`;
@@ -148,7 +263,7 @@ async function runClient(url, label) {
     }
   }
   // Close codes: the server echoes the code.
-  for (const code of CLOSE_CODES) {
+  for (const code of quick ? [1000] : CLOSE_CODES) {
     const name = `${P}: close ${code} echoed`;
     try {
       const conn = await open(url);
@@ -160,6 +275,7 @@ async function runClient(url, label) {
       fail(name, e.message);
     }
   }
+  if (quick) return;
   // Abrupt disconnects; after each, the server must still serve.
   const stillServes = async (name) => {
     try {
@@ -206,25 +322,59 @@ async function runClient(url, label) {
 }
 
 function runServer() {
-  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-  wss.on("connection", (ws, req) => {
-    ws.on("error", () => {});
-    if (req.url === "/abort") {
-      ws.on("message", () => ws.terminate());
-      return;
-    }
-    ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary }));
+  const servers = Object.fromEntries(
+    Object.entries(VARIANTS).map(([name, v]) => [name, new WebSocketServer({ noServer: true, perMessageDeflate: v.pmd })]),
+  );
+  for (const wss of Object.values(servers)) {
+    wss.on("connection", (ws, req) => {
+      ws.on("error", () => {});
+      if (req.url.endsWith("/abort")) {
+        ws.on("message", () => ws.terminate());
+        return;
+      }
+      ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary }));
+    });
+  }
+  const server = http.createServer((req, res) => res.writeHead(426).end());
+  server.on("upgrade", (req, socket, head) => {
+    const m = /^\/v\/([^/]+)\//.exec(req.url);
+    const wss = servers[m ? m[1] : "all"];
+    if (!wss) return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
-  wss.on("listening", () => console.log(`PORT ${wss.address().port}`));
+  server.listen(0, "127.0.0.1", () => console.log(`PORT ${server.address().port}`));
 }
 
-const [mode, url, label = "server"] = process.argv.slice(2);
+function parseClientArgs(args) {
+  const o = { variant: "default", quick: false, serverCompresses: null };
+  let expect = null;
+  const extra = [];
+  while (args.length) {
+    const a = args.shift();
+    if (a === "--pmd") o.variant = args.shift();
+    else if (a === "--expect") expect = args.shift();
+    else if (a === "--require") extra.push(args.shift());
+    else if (a === "--server-compresses") o.serverCompresses = args.shift() === "yes";
+    else if (a === "--quick") o.quick = true;
+    else throw new Error(`unknown option ${a}`);
+  }
+  const v = VARIANTS[o.variant];
+  if (!v) throw new Error(`unknown variant ${o.variant}`);
+  CLIENT.pmd = v.pmd;
+  CLIENT.expect = expect ?? (v.pmd === false ? "none" : "deflate");
+  if (CLIENT.expect !== "none") CLIENT.require = [...(v.require ?? []), ...extra];
+  o.serverCompresses ??= CLIENT.expect !== "none" && !v.serverWindow8;
+  return o;
+}
+
+const [mode, url, label = "server", ...rest] = process.argv.slice(2);
 if (mode === "server") {
   runServer();
 } else if (mode === "client" && url) {
-  await runClient(url, label);
+  const o = parseClientArgs(rest);
+  await runClient(url, o.variant === "default" ? label : `${label} (perMessageDeflate ${o.variant})`, o.quick, o.serverCompresses);
   process.exit(failures ? 1 : 0);
 } else {
-  console.error("usage: node node_peer.mjs client ws://host:port/path [LABEL] | server");
+  console.error("usage: node node_peer.mjs client ws://host:port/path [LABEL] [OPTIONS] | server");
   process.exit(2);
 }

@@ -6,11 +6,20 @@
 # release, then runs:
 #   - Node ws and Python websockets clients against echo_server, echo_server_tokio and
 #     hyper_upgrade (sizes 0/125/126/65535/65536/1 MiB, text and binary, fragmented messages,
-#     ping/pong, every valid close code echoed, abrupt disconnects the server must survive);
+#     ping/pong, every valid close code echoed, abrupt disconnects the server must survive),
+#     with permessage-deflate (RFC 7692) negotiated as each client offers it by default;
+#   - the compression cases, sizes/fragments/ping/close against each server: Node ws with
+#     perMessageDeflate variants (threshold 0, server/client_no_context_takeover, window bits
+#     10/9 and 8/8, off) and Python websockets with compression None and with non-default
+#     parameters; echo_server and hyper_upgrade with --no-deflate, echo_server and
+#     echo_server_tokio with their own no-context-takeover and window-bits options (8 raised to
+#     9). Every connection checks what was negotiated (no silent fallback to
+#     uncompressed); echo_server's log says how many received messages were compressed;
 #   - the `client` example against a Node ws and a Python websockets echo server (the same
-#     cases from the other side);
+#     cases from the other side, compressing every message), and against their variants;
 #   - hyper_upgrade's plain HTTP routes;
-#   - headless Chromium loading echo_server's demo page, checked in the dumped DOM.
+#   - headless Chromium loading echo_server's demo page, checked in the dumped DOM
+#     (permessage-deflate negotiated, the echoes right) and in echo_server's log (compressed).
 # One line per case (`PASS name` / `FAIL name: why`), then `N passed, M failed`; exits 1 if
 # any case failed. Lines starting with `#` are progress notes. Every server it starts is
 # killed on exit.
@@ -157,18 +166,64 @@ start echo_server_tokio "$BIN/echo_server_tokio" --threads 2 127.0.0.1:0 || fini
 ET=$ADDR
 start hyper_upgrade "$BIN/hyper_upgrade" 127.0.0.1:0 || finish
 HU=$ADDR
+start echo_server_no_deflate "$BIN/echo_server" --no-deflate 127.0.0.1:0 || finish
+ES_OFF=$ADDR
+start echo_server_tuned "$BIN/echo_server" --deflate-no-context-takeover --deflate-window-bits 10 \
+  --deflate-threshold 0 127.0.0.1:0 || finish
+ES_TUNED=$ADDR
+# A configured window of 8 bits is raised to 9 (zlib cannot compress with 8; see
+# wswire::extensions::deflate), so the response must say server_max_window_bits=9.
+start echo_server_tokio_tuned "$BIN/echo_server_tokio" --threads 1 --deflate-window-bits 8 \
+  --deflate-no-context-takeover 127.0.0.1:0 || finish
+ET_TUNED=$ADDR
+start hyper_upgrade_no_deflate "$BIN/hyper_upgrade" --no-deflate 127.0.0.1:0 || finish
+HU_OFF=$ADDR
 start node_server node "$HERE/node_peer.mjs" server || finish
 NS=$ADDR
-start python_server "$PY" "$HERE/py_peer.py" server || finish
+start python_server "$PY" "$HERE/py_peer.py" server deflate || finish
 PS=$ADDR
+start python_server_none "$PY" "$HERE/py_peer.py" server none || finish
+PS_NONE=$ADDR
+start python_server_custom "$PY" "$HERE/py_peer.py" server custom || finish
+PS_CUSTOM=$ADDR
+
+# node_client LABEL URL [OPTIONS]: the Node ws client cases (see node_peer.mjs for OPTIONS).
+node_client() {
+  local label=$1 url=$2
+  shift 2
+  suite "node-ws client -> $label${*:+ ($*)}" node "$HERE/node_peer.mjs" client "$url" "$label" "$@"
+}
+# python_client LABEL URL [OPTIONS]: the Python websockets client cases (see py_peer.py).
+python_client() {
+  local label=$1 url=$2
+  shift 2
+  suite "python-websockets client -> $label${*:+ ($*)}" "$PY" "$HERE/py_peer.py" client "$url" "$label" "$@"
+}
 
 # --- Real clients against our servers -----------------------------------------------------------
+# Every URL carries ?peer=TAG so that echo_server's log lines can be told apart (checked below).
 for target in "echo_server ws://$ES/echo" "echo_server_tokio ws://$ET/echo" "hyper_upgrade ws://$HU/ws/echo"; do
   set -- $target
   note "node ws and python websockets clients -> $1"
-  suite "node-ws client -> $1" node "$HERE/node_peer.mjs" client "$2" "$1"
-  suite "python-websockets client -> $1" "$PY" "$HERE/py_peer.py" client "$2" "$1"
+  node_client "$1" "$2?peer=node"
+  python_client "$1" "$2?peer=python"
+  note "permessage-deflate variants: node ws and python websockets clients -> $1"
+  for v in all snct cnct bits10-9 bits8 off; do
+    node_client "$1" "$2?peer=node-$v" --pmd "$v" --quick
+  done
+  python_client "$1" "$2?peer=python-none" --compression none --quick
+  python_client "$1" "$2?peer=python-custom" --compression custom --quick
 done
+note "node ws and python websockets clients -> servers with --no-deflate, and with their own deflate options"
+node_client echo_server-no-deflate "ws://$ES_OFF/echo?peer=node" --expect none --quick
+python_client echo_server-no-deflate "ws://$ES_OFF/echo?peer=python" --expect none --quick
+node_client echo_server-tuned "ws://$ES_TUNED/echo?peer=node-all" --pmd all \
+  --require server_no_context_takeover --require server_max_window_bits=10 --quick
+python_client echo_server-tuned "ws://$ES_TUNED/echo?peer=python" --require server_no_context_takeover \
+  --require server_max_window_bits=10 --quick
+node_client echo_server_tokio-tuned "ws://$ET_TUNED/echo" --pmd all --require server_no_context_takeover \
+  --require server_max_window_bits=9 --quick
+node_client hyper_upgrade-no-deflate "ws://$HU_OFF/ws/echo" --expect none --quick
 for s in echo_server echo_server_tokio hyper_upgrade; do
   pid_var=${s}_pid
   if kill -0 "${!pid_var}" 2>/dev/null; then
@@ -179,30 +234,86 @@ for s in echo_server echo_server_tokio hyper_upgrade; do
 done
 
 # --- Our client against real servers ----------------------------------------------------------
-for peer in "node-ws-server $NS" "python-websockets-server $PS"; do
-  set -- $peer
-  name=$1
-  url=ws://$2/echo
-  note "client example -> $name"
+# client_suite NAME BASE QUICK SMALL LARGE FRAG [CLIENT ARGS...]: the `client` example's cases
+# against the echo server at BASE/echo (BASE/abort drops the connection). QUICK=1: only sizes,
+# fragments, ping and close 1000. SMALL / LARGE / FRAG: the --expect-compressed value for
+# messages under 1024 bytes / of 1024 bytes or more / fragmented ones (SENT,RECEIVED).
+client_suite() {
+  local name=$1 base=$2 quick=$3 small=$4 large=$5 frag=$6
+  shift 6
+  local url=$base/echo kind flag n expect code
   for kind in text binary; do
     flag=
     [ "$kind" = binary ] && flag=--binary
     for n in 0 125 126 65535 65536 1048576; do
-      our_client "client -> $name: $kind $n bytes" $flag --expect-echo --size "$n" "$url"
+      expect=$small
+      [ "$n" -ge 1024 ] && expect=$large
+      our_client "client -> $name: $kind $n bytes" "$@" --expect-compressed "$expect" $flag \
+        --expect-echo --size "$n" "$url"
     done
   done
-  our_client "client -> $name: fragmented text (7-byte fragments, multibyte characters)" \
-    --expect-echo --fragment 7 "$url" "fragmented h$(printf '\xc3\xa9')llo w$(printf '\xc3\xb6')rld $(printf '\xe2\x9c\x93') in pieces"
-  our_client "client -> $name: fragmented binary (1000-byte fragments, 70000 bytes)" \
-    --expect-echo --binary --fragment 1000 --size 70000 "$url"
-  our_client "client -> $name: ping answered with the same payload" --ping "are you there?" "$url"
+  our_client "client -> $name: fragmented text (7-byte fragments, multibyte characters)" "$@" \
+    --expect-compressed "$frag" --expect-echo --fragment 7 "$url" \
+    "fragmented h$(printf '\xc3\xa9')llo w$(printf '\xc3\xb6')rld $(printf '\xe2\x9c\x93') in pieces"
+  our_client "client -> $name: fragmented binary (1000-byte fragments, 70000 bytes)" "$@" \
+    --expect-compressed "$frag" --expect-echo --binary --fragment 1000 --size 70000 "$url"
+  our_client "client -> $name: ping answered with the same payload" "$@" --ping "are you there?" "$url"
+  if [ "$quick" = 1 ]; then
+    our_client "client -> $name: close 1000 echoed" "$@" --close 1000 --reason bye "$url"
+    return
+  fi
   for code in 1000 1001 1002 1003 1007 1008 1009 1010 1011 1012 1013 1014 3000 4999; do
-    our_client "client -> $name: close $code echoed" --close "$code" --reason bye "$url"
+    our_client "client -> $name: close $code echoed" "$@" --close "$code" --reason bye "$url"
   done
-  our_client "client -> $name: peer drops the connection, reported as 1006" \
-    --expect-close 1006 "ws://$2/abort" "goodbye"
-  our_client "client -> $name: peer still serves after the drop" --expect-echo "$url" "again"
-done
+  our_client "client -> $name: peer drops the connection, reported as 1006" "$@" \
+    --expect-close 1006 "$base/abort" "goodbye"
+  our_client "client -> $name: peer still serves after the drop" "$@" --expect-echo "$url" "again"
+}
+
+# Both peers compress every message (Node: threshold 0; websockets has no threshold), and so
+# does our client with --deflate-threshold 0: every data message both ways must be compressed.
+ALL=(--deflate-threshold 0 --expect-extension permessage-deflate)
+note "client example -> node-ws-server (permessage-deflate, every message compressed)"
+client_suite node-ws-server "ws://$NS" 0 all,all all,all all,all "${ALL[@]}"
+note "client example -> python-websockets-server (compression=\"deflate\")"
+client_suite python-websockets-server "ws://$PS" 0 all,all all,all all,all "${ALL[@]}" \
+  --expect-extension server_max_window_bits=12 --expect-extension client_max_window_bits=12
+
+note "client example -> node-ws-server perMessageDeflate variants, python-websockets-server variants"
+# ws's defaults and ours: a threshold of 1024 bytes. wswire sends smaller whole messages
+# uncompressed (a streamed, i.e. fragmented, message is compressed whatever its size); ws
+# applies its threshold only under no-context-takeover, so it compresses every echo here.
+client_suite "node-ws-server (perMessageDeflate default)" "ws://$NS/v/default" 1 none,all all,all all,all \
+  --expect-extension permessage-deflate
+client_suite "node-ws-server (perMessageDeflate off)" "ws://$NS/v/off" 1 none,none none,none none,none \
+  --expect-extension none
+client_suite "node-ws-server (perMessageDeflate serverNoContextTakeover)" "ws://$NS/v/snct" 1 \
+  all,all all,all all,all "${ALL[@]}" --expect-extension server_no_context_takeover
+client_suite "node-ws-server (perMessageDeflate clientNoContextTakeover)" "ws://$NS/v/cnct" 1 \
+  all,all all,all all,all "${ALL[@]}" --expect-extension client_no_context_takeover
+client_suite "node-ws-server (perMessageDeflate serverMaxWindowBits 10, clientMaxWindowBits 9)" \
+  "ws://$NS/v/bits10-9" 1 all,all all,all all,all "${ALL[@]}" \
+  --expect-extension server_max_window_bits=10 --expect-extension client_max_window_bits=9
+# Our window limited to 8 bits: wswire sends uncompressed (zlib cannot compress with 8); ws
+# compresses with its 8-bit window, which wswire inflates.
+client_suite "node-ws-server (perMessageDeflate serverMaxWindowBits 8, clientMaxWindowBits 8)" \
+  "ws://$NS/v/bits8" 1 none,all none,all none,all "${ALL[@]}" \
+  --expect-extension server_max_window_bits=8 --expect-extension client_max_window_bits=8
+# Our own offer with every parameter.
+OFFER="server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=9"
+client_suite "node-ws-server (client offers: $OFFER)" "ws://$NS" 1 all,all all,all all,all \
+  "${ALL[@]}" --deflate-offer "$OFFER" --expect-extension server_no_context_takeover \
+  --expect-extension client_no_context_takeover --expect-extension server_max_window_bits=10 \
+  --expect-extension client_max_window_bits=9
+client_suite "python-websockets-server (compression=None)" "ws://$PS_NONE" 1 none,none none,none none,none \
+  --expect-extension none
+client_suite "python-websockets-server (no context takeover both ways, window bits 10/9)" \
+  "ws://$PS_CUSTOM" 1 all,all all,all all,all "${ALL[@]}" \
+  --expect-extension server_no_context_takeover --expect-extension client_no_context_takeover \
+  --expect-extension server_max_window_bits=10 --expect-extension client_max_window_bits=9
+client_suite "python-websockets-server (client offers: $OFFER)" "ws://$PS" 1 all,all all,all all,all \
+  "${ALL[@]}" --deflate-offer "$OFFER" --expect-extension server_no_context_takeover \
+  --expect-extension client_no_context_takeover --expect-extension client_max_window_bits=9
 
 # --- hyper_upgrade: ordinary HTTP beside the WebSocket route ---------------------------------
 note "hyper_upgrade HTTP routes"
@@ -239,17 +350,66 @@ else
     >"$SCRATCH/dom.html" 2>"$SCRATCH/chromium.log"
   result=$(grep -o '<span id="result">[^<]*' "$SCRATCH/dom.html" | sed 's/.*>//')
   closed=$(grep -o '<span id="close">[^<]*' "$SCRATCH/dom.html" | sed 's/.*>//')
+  extensions=$(grep -o '<span id="extensions">[^<]*' "$SCRATCH/dom.html" | sed 's/.*>//')
   if [ "${result%% *}" = PASS ]; then
-    pass "chromium -> echo_server: demo page's text and binary echoed ($result)"
+    pass "chromium -> echo_server: demo page's text, binary and 4 KiB text echoed ($result)"
   else
-    fail "chromium -> echo_server: demo page's text and binary echoed" "result '${result:-no DOM}'"
+    fail "chromium -> echo_server: demo page's text, binary and 4 KiB text echoed" "result '${result:-no DOM}'"
   fi
+  case $extensions in
+    permessage-deflate*) pass "chromium -> echo_server: permessage-deflate negotiated (ws.extensions '$extensions')" ;;
+    *) fail "chromium -> echo_server: permessage-deflate negotiated" "ws.extensions '${extensions:-no DOM}'" ;;
+  esac
   if [ "$closed" = "1000 clean" ]; then
     pass "chromium -> echo_server: clean close 1000"
   else
     fail "chromium -> echo_server: clean close 1000" "close '${closed:-none}'"
   fi
 fi
+
+# --- echo_server's log: how many received messages were compressed -------------------------
+# One line per connection, with its target (so the ?peer= tag) and `compressed C/M received`.
+# compressed_log LOG TAG WANT: WANT all (every data message compressed), some (at least one),
+# none (not one, of at least one).
+compressed_log() {
+  local log=$1 tag=$2 want=$3 name stats c m ok=
+  name="$log log: data messages from the $tag client(s) received compressed: $want"
+  stats=$(grep -F " WebSocket /echo?$tag " "$SCRATCH/$log.log" | grep -oE 'compressed [0-9]+/[0-9]+' |
+    awk '{ split($2, a, "/"); c += a[1]; m += a[2] } END { print c + 0, m + 0 }')
+  read -r c m <<<"$stats"
+  case $want in
+    all) [ "$m" -gt 0 ] && [ "$c" -eq "$m" ] && ok=1 ;;
+    some) [ "$c" -gt 0 ] && ok=1 ;;
+    none) [ "$m" -gt 0 ] && [ "$c" -eq 0 ] && ok=1 ;;
+  esac
+  if [ -n "$ok" ]; then
+    pass "$name ($c of $m)"
+  else
+    fail "$name" "$c of $m compressed"
+  fi
+}
+if [ -x "$CHROMIUM" ]; then
+  # The line is written once the connection has ended (after the server's linger).
+  for _ in $(seq 50); do
+    grep -qF ' WebSocket /echo?from=demo-page ' "$SCRATCH/echo_server.log" && break
+    sleep 0.1
+  done
+  compressed_log echo_server from=demo-page some
+fi
+note "echo_server logs"
+sleep 0.5 # the last connections' lines
+compressed_log echo_server peer=node some
+compressed_log echo_server peer=python all
+for v in all snct cnct bits10-9 bits8; do
+  compressed_log echo_server "peer=node-$v" all
+done
+compressed_log echo_server peer=node-off none
+compressed_log echo_server peer=python-none none
+compressed_log echo_server peer=python-custom all
+compressed_log echo_server_no_deflate peer=node none
+compressed_log echo_server_no_deflate peer=python none
+compressed_log echo_server_tuned peer=node-all all
+compressed_log echo_server_tuned peer=python all
 
 note "done"
 finish
