@@ -21,6 +21,7 @@
 //! is never read inside: pass a monotonic `Duration` since any fixed origin to
 //! [`Connection::handle_timeout`] whenever time passes.
 
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -31,7 +32,7 @@ use crate::Role;
 use crate::error::{ProtocolError, UsageError};
 use crate::extensions::NegotiationError;
 use crate::extensions::deflate::{Compressor, DeflateConfig, DeflateParams};
-use crate::frame::{CloseCode, CloseFrame, Rsv};
+use crate::frame::{CloseCode, CloseFrame, Rsv, apply_mask};
 use crate::handshake::{
     ClientHandshake, Negotiated, Progress, RequestError, ResponseError, ServerConfig,
     ServerHandshake,
@@ -208,6 +209,10 @@ enum Pending {
     Error(Error),
 }
 
+/// Owned sends smaller than this are copied into the output buffer anyway (a separate write
+/// slice would cost more than the copy).
+const OWNED_MIN_LEN: usize = 1024;
+
 /// Buffers above this capacity are released once drained.
 const RETAIN_CAPACITY: usize = 256 * 1024;
 
@@ -225,9 +230,11 @@ pub struct Connection<M: MaskGen = Unmasked> {
     /// permessage-deflate for what we send, once agreed.
     compressor: Option<Compressor>,
     pending: Option<Pending>,
-    /// Output not yet transmitted: `out[sent..]`.
+    /// Output not yet transmitted: `out[sent..]`, with the payloads of owned sends spliced in
+    /// at their positions (`owned`, in order; each `(position in out, bytes, bytes sent)`).
     out: Vec<u8>,
     sent: usize,
+    owned: VecDeque<(usize, Vec<u8>, usize)>,
     pending_pongs: usize,
     /// The last time given to `handle_timeout`.
     now: Duration,
@@ -311,6 +318,7 @@ impl<M: MaskGen> Connection<M> {
             pending: None,
             out: Vec::new(),
             sent: 0,
+            owned: VecDeque::new(),
             pending_pongs: 0,
             now: Duration::ZERO,
             last_input: Duration::ZERO,
@@ -632,18 +640,87 @@ impl<M: MaskGen> Connection<M> {
     /// The bytes to write to the transport next, if any; report how many were written with
     /// [`Connection::advance_transmit`].
     pub fn poll_transmit(&mut self) -> Option<&[u8]> {
-        let pending = &self.out[self.sent..];
-        if pending.is_empty() {
-            None
-        } else {
-            Some(pending)
-        }
+        self.pieces().next()
     }
 
-    /// Marks `n` bytes from [`Connection::poll_transmit`] as written.
-    pub fn advance_transmit(&mut self, n: usize) {
-        self.sent = (self.sent + n).min(self.out.len());
-        if self.sent == self.out.len() {
+    /// The pending output as up to `bufs.len()` slices in order, for a vectored write
+    /// (`writev`; wrap them in `std::io::IoSlice`); returns how many were filled. The payload of
+    /// an owned send ([`Connection::send_binary_owned`]) is its own slice, never copied.
+    pub fn poll_transmit_vectored<'a>(&'a self, bufs: &mut [&'a [u8]]) -> usize {
+        let mut n = 0;
+        for (slot, piece) in bufs.iter_mut().zip(self.pieces()) {
+            *slot = piece;
+            n += 1;
+        }
+        n
+    }
+
+    /// The pending output, piece by piece: inline bytes and owned payloads in order.
+    fn pieces(&self) -> impl Iterator<Item = &[u8]> {
+        let mut at = self.sent;
+        let mut owned = self.owned.iter().peekable();
+        core::iter::from_fn(move || {
+            loop {
+                if let Some((pos, bytes, done)) = owned.peek() {
+                    if at == *pos {
+                        owned.next();
+                        let rest = bytes.get(*done..).unwrap_or_default();
+                        if rest.is_empty() {
+                            continue;
+                        }
+                        return Some(rest);
+                    }
+                    let inline = self.out.get(at..*pos).unwrap_or_default();
+                    at = *pos;
+                    if !inline.is_empty() {
+                        return Some(inline);
+                    }
+                    continue;
+                }
+                let inline = self.out.get(at..).unwrap_or_default();
+                at = self.out.len();
+                return if inline.is_empty() {
+                    None
+                } else {
+                    Some(inline)
+                };
+            }
+        })
+    }
+
+    /// Marks `n` bytes from [`Connection::poll_transmit`] (or the slices of
+    /// [`Connection::poll_transmit_vectored`], in order) as written.
+    pub fn advance_transmit(&mut self, mut n: usize) {
+        while n > 0 {
+            match self.owned.front_mut() {
+                Some((pos, bytes, done)) if *pos == self.sent => {
+                    let step = n.min(bytes.len() - *done);
+                    *done += step;
+                    n -= step;
+                    if *done == bytes.len() {
+                        self.owned.pop_front();
+                    }
+                }
+                Some((pos, ..)) => {
+                    let step = n.min(*pos - self.sent);
+                    self.sent += step;
+                    n -= step;
+                }
+                None => {
+                    self.sent = (self.sent + n).min(self.out.len());
+                    n = 0;
+                }
+            }
+            // An owned payload that is now first and already empty is skipped.
+            while self
+                .owned
+                .front()
+                .is_some_and(|(p, b, d)| *p == self.sent && *d == b.len())
+            {
+                self.owned.pop_front();
+            }
+        }
+        if self.sent == self.out.len() && self.owned.is_empty() {
             self.sent = 0;
             self.pending_pongs = 0;
             if self.out.capacity() > RETAIN_CAPACITY {
@@ -656,9 +733,11 @@ impl<M: MaskGen> Connection<M> {
 
     /// Moves all pending output into `buf` (for callers that keep their own write buffer).
     pub fn transmit_into(&mut self, buf: &mut Vec<u8>) -> usize {
-        let pending = &self.out[self.sent..];
-        let n = pending.len();
-        buf.extend_from_slice(pending);
+        let mut n = 0;
+        for piece in self.pieces() {
+            buf.extend_from_slice(piece);
+            n += piece.len();
+        }
         self.advance_transmit(n);
         n
     }
@@ -666,6 +745,11 @@ impl<M: MaskGen> Connection<M> {
     /// Bytes queued for the transport.
     pub fn pending_output(&self) -> usize {
         self.out.len() - self.sent
+            + self
+                .owned
+                .iter()
+                .map(|(_, b, done)| b.len() - done)
+                .sum::<usize>()
     }
 
     /// Whether there is output to write.
@@ -720,6 +804,47 @@ impl<M: MaskGen> Connection<M> {
     /// As [`Connection::send_text_part`].
     pub fn send_binary_part(&mut self, data: &[u8], fin: bool) -> Result<(), UsageError> {
         self.send_data(DataKind::Binary, data, fin, true)
+    }
+
+    /// Queues a whole binary message whose bytes the connection takes over: the payload is
+    /// not copied into the output buffer but written from `data` itself (see
+    /// [`Connection::poll_transmit_vectored`]); a client masks it in place. When the message
+    /// must be compressed or fragmented (permessage-deflate above its threshold, or
+    /// `SendConfig::max_frame_payload`), it takes the copying path of
+    /// [`Connection::send_binary`] instead.
+    ///
+    /// # Errors
+    /// As [`Connection::send_binary`].
+    pub fn send_binary_owned(&mut self, data: Vec<u8>) -> Result<(), UsageError> {
+        self.send_owned(DataKind::Binary, data)
+    }
+
+    /// As [`Connection::send_binary_owned`], for a text message.
+    ///
+    /// # Errors
+    /// As [`Connection::send_text`].
+    pub fn send_text_owned(&mut self, text: String) -> Result<(), UsageError> {
+        self.send_owned(DataKind::Text, text.into_bytes())
+    }
+
+    fn send_owned(&mut self, kind: DataKind, mut data: Vec<u8>) -> Result<(), UsageError> {
+        self.check_open()?;
+        let fragmented = self
+            .config
+            .send
+            .max_frame_payload
+            .is_some_and(|m| data.len() > m);
+        let compressed = self.compressor.is_some() && data.len() >= self.config.deflate.threshold;
+        if fragmented || compressed || data.len() < OWNED_MIN_LEN {
+            return self.send_data(kind, &data, true, true);
+        }
+        let header = self.sender.frame_header(kind, data.len(), true)?;
+        if let Some(key) = header.mask() {
+            apply_mask(&mut data, key, 0);
+        }
+        self.out.extend_from_slice(header.as_bytes());
+        self.owned.push_back((self.out.len(), data, 0));
+        Ok(())
     }
 
     /// Queues a text message or a piece of one, choosing whether it may be compressed:
