@@ -188,6 +188,9 @@ pub struct MessageInflater {
     ended: bool,
     /// Payload bytes were fed for the message in progress.
     seen: bool,
+    /// The message inflated past the limit: the bytes up to the limit were handed out (to be
+    /// validated first), and the next call reports [`ProtocolError::InflatedTooLarge`].
+    over_limit: bool,
 }
 
 impl MessageInflater {
@@ -203,6 +206,7 @@ impl MessageInflater {
             produced: 0,
             ended: false,
             seen: false,
+            over_limit: false,
         }
     }
 
@@ -222,7 +226,10 @@ impl MessageInflater {
     /// not `last`, until all input is consumed and the output was not filled.
     ///
     /// At most `max + 1 - produced` bytes are written, so a message that inflates past `max`
-    /// is caught with one byte over, not after materialising it.
+    /// is caught with one byte over, not after materialising it. The bytes up to `max` are
+    /// still returned, and the error comes from the next call: so the caller validates what
+    /// precedes the limit first, and an invalid byte before it (1007) is reported the same way
+    /// however the input was chunked.
     ///
     /// # Errors
     /// [`ProtocolError::Inflate`] (1007) for invalid DEFLATE data,
@@ -251,6 +258,9 @@ impl MessageInflater {
         output: &mut [u8],
         max: u64,
     ) -> Result<InflateStep, ProtocolError> {
+        if self.over_limit {
+            return Err(ProtocolError::InflatedTooLarge { max });
+        }
         let room = max.saturating_sub(self.produced).saturating_add(1);
         let cap = usize::try_from(room).map_or(output.len(), |r| r.min(output.len()));
         let (output, _) = output.split_at_mut(cap);
@@ -291,7 +301,16 @@ impl MessageInflater {
                 written += n;
                 self.produced += n as u64;
                 if self.produced > max {
-                    return Err(ProtocolError::InflatedTooLarge { max });
+                    // Hand out the bytes up to the limit; the next call fails.
+                    let excess = usize::try_from(self.produced - max).unwrap_or(written);
+                    written = written.saturating_sub(excess);
+                    self.produced = max;
+                    self.over_limit = true;
+                    return Ok(InflateStep {
+                        consumed,
+                        written,
+                        done: false,
+                    });
                 }
                 if p.stream_end {
                     self.ended = true;
@@ -328,6 +347,7 @@ impl MessageInflater {
         self.produced = 0;
         self.ended = false;
         self.seen = false;
+        self.over_limit = false;
     }
 
     /// Abandons the message in progress (after an error): the engine is reset.
@@ -339,6 +359,7 @@ impl MessageInflater {
         self.produced = 0;
         self.ended = false;
         self.seen = false;
+        self.over_limit = false;
     }
 }
 
