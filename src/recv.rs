@@ -723,6 +723,8 @@ pub struct Receiver {
     assembling: bool,
     /// The last event handed out was assembled: clear the buffers before the next poll.
     release: bool,
+    /// The size of a single-frame binary message waiting in `input` (0: none).
+    want: usize,
     /// permessage-deflate, once agreed.
     inflate: Option<Box<Inflating>>,
 }
@@ -745,6 +747,7 @@ impl Receiver {
             binary: Vec::new(),
             assembling: false,
             release: false,
+            want: 0,
             inflate: None,
         }
     }
@@ -941,6 +944,11 @@ impl Receiver {
     /// read into directly (no extra copy); report how many were written with
     /// [`commit`](Self::commit).
     pub fn spare_capacity(&mut self, min: usize) -> &mut [u8] {
+        // Room for the rest of a frame being waited for, growing at most by doubling so that a
+        // header announcing a large frame does not make us allocate ahead of its data.
+        let held = self.end - self.start;
+        let rest = self.want.saturating_sub(held);
+        let min = min.max(rest.min(held.max(64 * 1024)));
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -957,6 +965,39 @@ impl Receiver {
             }
         }
         &mut self.input[self.end..]
+    }
+
+    /// Whole-message delivery of a single-frame binary message whose payload has not all
+    /// arrived: leave it in the input buffer (once its header passed every check) so it is
+    /// handed over without a copy when complete, instead of copying pieces into the assembly
+    /// buffer. Binary payloads have nothing to validate, so nothing is judged later than it
+    /// would be; text keeps streaming through the validator (fail-fast UTF-8). Records how big
+    /// the frame is so [`Receiver::spare_capacity`] can make room for all of it.
+    fn wait_for_frame(&mut self) -> bool {
+        self.want = 0;
+        let d = &self.decoder;
+        if d.state != State::Open || d.frame.is_some() || d.message.is_some() {
+            return false;
+        }
+        let buf = &self.input[self.start..self.end];
+        let Ok(Decoded::Complete((header, n))) =
+            FrameHeader::decode_with(buf, d.config.length_rule)
+        else {
+            return false;
+        };
+        let compressed = d.inflating && header.rsv.contains(Rsv::RSV1);
+        let total =
+            usize::try_from(header.payload_len).map_or(usize::MAX, |len| n.saturating_add(len));
+        if !header.fin
+            || header.opcode != Opcode::Binary
+            || compressed
+            || total <= buf.len()
+            || d.check_header(&header).is_err()
+        {
+            return false;
+        }
+        self.want = total;
+        true
     }
 
     /// Marks `n` bytes of [`spare_capacity`](Self::spare_capacity) as received.
@@ -986,6 +1027,9 @@ impl Receiver {
                     }
                     Err(e) => return Some(Err(self.fail_inflate(e))),
                 }
+            }
+            if self.delivery == Delivery::Messages && !self.assembling && self.wait_for_frame() {
+                return None;
             }
             let at = self.start;
             let raw = match self.decoder.decode_raw(&mut self.input[at..self.end]) {

@@ -502,3 +502,36 @@ fn s2_empty_pushes_change_nothing() {
     );
     assert_eq!(got, [Ev::text("Hello")]);
 }
+
+#[test]
+fn a_large_announced_frame_does_not_allocate_ahead_of_its_data() {
+    use wswire::recv::Receiver;
+    let mut rx = Receiver::new(Role::Client, RecvConfig::default());
+    rx.handle_input(&hex("82 7f 00 00 00 00 02 00 00 00")); // 32 MiB announced, none sent
+    assert!(rx.poll_event().is_none());
+    assert!(
+        rx.spare_capacity(1).len() <= 128 * 1024,
+        "room grows with the data, not the header"
+    );
+    // As data arrives the room grows by doubling, and the message is whole at the end.
+    let mut sent = 0usize;
+    let chunk = vec![7u8; 1 << 20];
+    while sent < 32 << 20 {
+        let room = rx.spare_capacity(1).len();
+        assert!(
+            room <= (sent + (1 << 20)).max(64 * 1024) * 2 + 10,
+            "room {room} after {sent}"
+        );
+        rx.handle_input(&chunk);
+        sent += chunk.len();
+        if sent < 32 << 20 {
+            assert!(rx.poll_event().is_none());
+        }
+    }
+    match rx.poll_event() {
+        Some(Ok(wswire::recv::Event::Binary { data, fin: true })) => {
+            assert_eq!(data.len(), 32 << 20)
+        }
+        other => panic!("expected the whole message, got {other:?}"),
+    }
+}

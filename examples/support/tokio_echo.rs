@@ -4,11 +4,13 @@
 //! The hot path copies nothing it does not have to: once the handshake is done, the socket is
 //! read straight into the connection's receive buffer ([`Connection::input_buffer`] /
 //! [`Connection::commit_input`]); every message of that read is echoed into the connection's
-//! one output buffer, which then goes out in a single write (one syscall for a burst of
-//! messages). The only copy is of each echoed payload into a reused scratch buffer, because an
-//! event borrows the connection that `send_*` needs mutably.
+//! one output buffer, which then goes out in a single (vectored) write (one syscall for a burst
+//! of messages). The only copy is of each echoed payload out of the event, because an event
+//! borrows the connection that `send_*` needs mutably: small ones into a reused scratch buffer,
+//! large ones into a `Vec` handed over with [`Connection::send_binary_owned`], which the
+//! connection writes from directly (no second copy into its output buffer).
 
-use std::io::{self, ErrorKind};
+use std::io::{self, ErrorKind, IoSlice};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
@@ -17,6 +19,9 @@ use wswire::extensions::format_header;
 
 /// The least room offered to each socket read.
 const READ_MIN: usize = 64 * 1024;
+/// Binary echoes at least this long are handed over as owned buffers (no copy into the
+/// connection's output buffer).
+const OWNED_MIN: usize = 16 * 1024;
 
 /// What a connection did, for its log line.
 #[derive(Debug, Default)]
@@ -88,9 +93,14 @@ where
                 Ok(Event::Binary { data, .. }) => {
                     summary.messages += 1;
                     summary.bytes += data.len() as u64;
-                    binary.clear();
-                    binary.extend_from_slice(data);
-                    let _ = conn.send_binary(&binary);
+                    if data.len() >= OWNED_MIN {
+                        let owned = data.to_vec();
+                        let _ = conn.send_binary_owned(owned);
+                    } else {
+                        binary.clear();
+                        binary.extend_from_slice(data);
+                        let _ = conn.send_binary(&binary);
+                    }
                 }
                 Ok(Event::Close { code, reason }) => {
                     summary.end = format!("closed {} {reason:?}", u16::from(code));
@@ -105,9 +115,12 @@ where
         if summary.path.is_none() {
             summary.path = conn.request_target().map(str::to_owned);
         }
-        // 2. Write everything queued: one write for all the replies of one read.
-        while let Some(bytes) = conn.poll_transmit() {
-            let n = io.write(bytes).await?;
+        // 2. Write everything queued: one vectored write for all the replies of one read.
+        while conn.wants_write() {
+            let mut pieces: [&[u8]; 16] = [&[]; 16];
+            let count = conn.poll_transmit_vectored(&mut pieces);
+            let slices: [IoSlice<'_>; 16] = core::array::from_fn(|i| IoSlice::new(pieces[i]));
+            let n = io.write_vectored(&slices[..count]).await?;
             if n == 0 {
                 return Err(ErrorKind::WriteZero.into());
             }
