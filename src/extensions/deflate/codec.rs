@@ -338,21 +338,18 @@ impl MessageInflater {
     }
 
     fn end_message(&mut self) {
-        if (self.no_context_takeover || self.ended)
-            && let Some(e) = &mut self.engine
-        {
-            e.reset();
-        }
-        self.tail = 0;
-        self.produced = 0;
-        self.ended = false;
-        self.seen = false;
-        self.over_limit = false;
+        let reset = self.no_context_takeover || self.ended;
+        self.forget_message(reset);
     }
 
     /// Abandons the message in progress (after an error): the engine is reset.
     pub fn abort(&mut self) {
-        if let Some(e) = &mut self.engine {
+        self.forget_message(true);
+    }
+
+    /// Clears the per-message state, resetting the engine's context when `reset`.
+    fn forget_message(&mut self, reset: bool) {
+        if reset && let Some(e) = &mut self.engine {
             e.reset();
         }
         self.tail = 0;
