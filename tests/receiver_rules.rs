@@ -530,7 +530,7 @@ fn a_large_announced_frame_does_not_allocate_ahead_of_its_data() {
     }
     match rx.poll_event() {
         Some(Ok(wswire::recv::Event::Binary { data, fin: true })) => {
-            assert_eq!(data.len(), 32 << 20)
+            assert_eq!(data.len(), 32 << 20);
         }
         other => panic!("expected the whole message, got {other:?}"),
     }
