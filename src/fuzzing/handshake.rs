@@ -105,25 +105,28 @@ fn compare_feeds<T: PartialEq + core::fmt::Debug, E: PartialEq + core::fmt::Debu
 
 /// The client that sent what `req` holds: same key, subprotocols and extension offers.
 fn matching_client(req: &Request<'_>) -> ClientHandshake {
+    matching_request(req.subprotocols(), req.extension_offers()).start_with_key(req.key())
+}
+
+/// A client request offering exactly `subprotocols` and `offers` (grouped by extension name).
+fn matching_request(subprotocols: &[&str], offers: &[Extension]) -> ClientRequest {
     let mut c = ClientRequest::new("h", "/").unwrap();
-    c.subprotocols(req.subprotocols()).unwrap();
-    let mut names: Vec<&str> = req.extension_offers().iter().map(Extension::name).collect();
-    names.dedup();
+    c.subprotocols(subprotocols).unwrap();
+    let mut names: Vec<&str> = offers.iter().map(Extension::name).collect();
     names.sort_unstable();
     names.dedup();
     for name in names {
-        let offers = req
-            .extension_offers()
+        let params = offers
             .iter()
             .filter(|e| e.name() == name)
             .map(|e| e.params().to_vec())
             .collect();
         c.extension(Box::new(Offered {
             name: name.to_string(),
-            offers,
+            offers: params,
         }));
     }
-    c.start_with_key(req.key())
+    c
 }
 
 fn check_rejection(status: StatusCode, bytes: &[u8], needs: &[(&str, &str)]) {
@@ -228,23 +231,7 @@ fn h2_request(data: &[u8], config: &ServerConfig) {
         }
         Ok(req) => {
             let accepted = req.accept(config);
-            let mut c = ClientRequest::new("h", "/").unwrap();
-            c.subprotocols(req.subprotocols()).unwrap();
-            let mut names: Vec<&str> = req.extension_offers().iter().map(Extension::name).collect();
-            names.sort_unstable();
-            names.dedup();
-            for name in names {
-                let offers = req
-                    .extension_offers()
-                    .iter()
-                    .filter(|e| e.name() == name)
-                    .map(|e| e.params().to_vec())
-                    .collect();
-                c.extension(Box::new(Offered {
-                    name: name.to_string(),
-                    offers,
-                }));
-            }
+            let c = matching_request(req.subprotocols(), req.extension_offers());
             let client = c.start_h2(req.scheme() == "https");
             let response: Vec<(&str, &str)> = accepted
                 .headers()
