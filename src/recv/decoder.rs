@@ -1,0 +1,435 @@
+//! The zero-copy decoder: the frame stage and the message stage over a caller's buffer.
+
+use core::ops::Range;
+
+use super::frame::{self, Header, Payload};
+use super::message::{MessageStage, Text};
+use super::{Event, Kind, RecvConfig};
+use crate::Role;
+use crate::error::ProtocolError;
+use crate::frame::{CloseFrame, FrameHeader, Opcode};
+use crate::utf8::Utf8Error;
+
+/// What one call of [`Decoder::decode`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub struct Step<'a> {
+    /// Bytes at the start of the buffer that are finished with; drop them before the next
+    /// call. `0` with no event means "need more bytes".
+    pub consumed: usize,
+    /// The event decoded, if any.
+    pub event: Option<Event<'a>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Open,
+    /// A Close frame was received: further input is ignored (RFC 6455 §5.5.1).
+    Closed,
+    /// The peer broke the protocol: further input is ignored (§7.1.7).
+    Failed,
+}
+
+/// A data frame whose payload is still arriving.
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    payload: Payload,
+    kind: Kind,
+    fin: bool,
+    compressed: bool,
+    /// The frame is a whole message that waits in the buffer until all of it is there
+    /// (the [`super::Receiver`]'s whole-message mode): its header length and total length.
+    held: Option<(usize, usize)>,
+}
+
+/// What the decoder found, as positions in the buffer, before any borrow is made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum RawEvent {
+    Data {
+        kind: Kind,
+        range: Range<usize>,
+        fin: bool,
+        compressed: bool,
+        /// Text whose bytes were all validated already (a held frame).
+        validated: bool,
+    },
+    Ping(Range<usize>),
+    Pong(Range<usize>),
+    Close(Range<usize>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct RawStep {
+    pub(super) consumed: usize,
+    pub(super) event: Option<RawEvent>,
+}
+
+impl RawStep {
+    const NEED_MORE: Self = Self {
+        consumed: 0,
+        event: None,
+    };
+}
+
+/// The zero-copy frame decoder; see the [module docs](super).
+///
+/// ```
+/// use wswire::Role;
+/// use wswire::recv::{Decoder, RecvConfig};
+///
+/// let mut decoder = Decoder::new(Role::Client, RecvConfig::default());
+/// // A text message in two fragments, then a ping (RFC 6455 §5.7).
+/// let mut wire = [0x01, 0x03, b'H', b'e', b'l', 0x80, 0x02, b'l', b'o', 0x89, 0x00];
+/// let mut buf = &mut wire[..];
+/// let mut seen = Vec::new();
+/// loop {
+///     let step = decoder.decode(buf)?;
+///     let consumed = step.consumed;
+///     match step.event {
+///         Some(event) => seen.push(format!("{event:?}")),
+///         None if consumed == 0 => break, // need more bytes
+///         None => {}
+///     }
+///     buf = &mut buf[consumed..];
+/// }
+/// assert_eq!(seen, [
+///     r#"Text { data: "Hel", fin: false }"#,
+///     r#"Text { data: "lo", fin: true }"#,
+///     "Ping([])",
+/// ]);
+/// # Ok::<(), wswire::ProtocolError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Decoder {
+    role: Role,
+    config: RecvConfig,
+    state: State,
+    frame: Option<Frame>,
+    message: MessageStage,
+    /// Messages with RSV1 are compressed (set by [`super::Receiver::set_inflater`]): their
+    /// payload is handed to the inflate stage rather than validated here.
+    pub(super) inflating: bool,
+    /// Single-frame messages wait in the buffer until whole (set by the `Receiver`).
+    pub(super) hold: bool,
+}
+
+impl Decoder {
+    /// A decoder for an endpoint of the given role (a server expects masked frames).
+    pub fn new(role: Role, config: RecvConfig) -> Self {
+        Self {
+            role,
+            config,
+            state: State::Open,
+            frame: None,
+            message: MessageStage::new(),
+            inflating: false,
+            hold: false,
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &RecvConfig {
+        &self.config
+    }
+
+    /// Changes the configuration, e.g. `allowed_rsv` once an extension is negotiated.
+    pub fn config_mut(&mut self) -> &mut RecvConfig {
+        &mut self.config
+    }
+
+    /// Whether a Close frame was received (all later input is ignored).
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    /// Whether the peer broke the protocol (all later input is ignored).
+    pub fn is_failed(&self) -> bool {
+        self.state == State::Failed
+    }
+
+    /// Whether a fragmented data message has started and not finished.
+    pub fn in_message(&self) -> bool {
+        self.message.in_message()
+    }
+
+    /// Decodes from the start of `buf`: at most one event per call.
+    ///
+    /// Call again with `&mut buf[step.consumed..]` (plus any new bytes) until a call consumes
+    /// nothing and returns no event: then more bytes are needed. Bytes not consumed must be
+    /// presented again. A buffer of [`MIN_DECODE_BUFFER`](super::MIN_DECODE_BUFFER) bytes
+    /// always suffices to progress.
+    ///
+    /// # Errors
+    /// A [`ProtocolError`] (with its close code) the first time the peer breaks a rule; after
+    /// that the decoder consumes and ignores everything.
+    #[inline]
+    pub fn decode<'a>(&'a mut self, buf: &'a mut [u8]) -> Result<Step<'a>, ProtocolError> {
+        let raw = self.decode_raw(buf)?;
+        let event = match raw.event {
+            None => None,
+            Some(ev) => Some(self.make_event(buf, ev)?),
+        };
+        Ok(Step {
+            consumed: raw.consumed,
+            event,
+        })
+    }
+
+    /// The whole length (header and payload) of a single-frame message waiting in the buffer.
+    pub(super) fn held_len(&self) -> Option<usize> {
+        self.frame.and_then(|f| f.held).map(|(_, total)| total)
+    }
+
+    pub(super) const fn message(&mut self) -> &mut MessageStage {
+        &mut self.message
+    }
+
+    pub(super) const fn message_stage(&self) -> &MessageStage {
+        &self.message
+    }
+
+    pub(super) const fn validates_text(&self) -> bool {
+        self.config.validate_utf8
+    }
+
+    /// Fails the decoder: it reports `e` and ignores everything after it.
+    pub(super) fn fail(&mut self, e: ProtocolError) -> ProtocolError {
+        self.state = State::Failed;
+        self.frame = None;
+        self.message.abandon();
+        e
+    }
+
+    /// Does everything but make the borrowed event: header checks, unmasking, state.
+    ///
+    /// Inlined into its callers: returning the `Result` through memory from an out-of-line
+    /// call cost more than the decoding itself (store-forwarding stalls on every frame).
+    #[inline(always)]
+    pub(super) fn decode_raw(&mut self, buf: &mut [u8]) -> Result<RawStep, ProtocolError> {
+        if self.state != State::Open {
+            return Ok(RawStep {
+                consumed: buf.len(),
+                event: None,
+            });
+        }
+        match self.frame {
+            None => self.start_frame(buf),
+            Some(f) => match f.held {
+                Some(held) => self.continue_held(buf, f, held),
+                None => Ok(self.continue_frame(buf, f, 0)),
+            },
+        }
+    }
+
+    /// A frame's header: its rules, then a control frame whole, a single-frame message that
+    /// is all there in one go, or the start of a payload that is still arriving.
+    #[inline(always)]
+    fn start_frame(&mut self, buf: &mut [u8]) -> Result<RawStep, ProtocolError> {
+        let (h, n) = match frame::header(buf, self.role, &self.config) {
+            Ok(Header::Complete(h, n)) => (h, n),
+            Ok(Header::Incomplete(opcode)) => {
+                if let Some(opcode) = opcode
+                    && let Err(e) = self.message.check_sequence(opcode)
+                {
+                    return Err(self.fail(e));
+                }
+                return Ok(RawStep::NEED_MORE);
+            }
+            Err(e) => return Err(self.fail(e)),
+        };
+        if h.opcode.is_control() {
+            return Ok(
+                frame::control(buf, &h, n).map_or(RawStep::NEED_MORE, |range| {
+                    let event = match h.opcode {
+                        Opcode::Ping => RawEvent::Ping(range.clone()),
+                        Opcode::Pong => RawEvent::Pong(range.clone()),
+                        _ => RawEvent::Close(range.clone()),
+                    };
+                    RawStep {
+                        consumed: range.end,
+                        event: Some(event),
+                    }
+                }),
+            );
+        }
+        if let Err(e) = self.check_data_header(&h) {
+            return Err(self.fail(e));
+        }
+        let kind = self.message.begin_frame(&h, self.inflating);
+        let compressed = self.message.compressed();
+        let mut payload = Payload::new(&h);
+        let total = usize::try_from(h.payload_len)
+            .ok()
+            .and_then(|len| n.checked_add(len));
+        let whole = h.fin && h.opcode.is_data_start();
+        if whole && let Some(total) = total.filter(|&t| t <= buf.len()) {
+            // Fast path: a whole single-frame message already in the buffer.
+            payload.unmask(&mut buf[n..total]);
+            self.message.end_message();
+            return Ok(RawStep {
+                consumed: total,
+                event: Some(RawEvent::Data {
+                    kind,
+                    range: n..total,
+                    fin: true,
+                    compressed,
+                    validated: false,
+                }),
+            });
+        }
+        let held = total.filter(|_| self.hold && whole && !compressed);
+        let f = Frame {
+            payload,
+            kind,
+            fin: h.fin,
+            compressed,
+            held: held.map(|total| (n, total)),
+        };
+        self.frame = Some(f);
+        match f.held {
+            Some(held) => self.continue_held(buf, f, held),
+            None => Ok(self.continue_frame(buf, f, n)),
+        }
+    }
+
+    /// The rules on a data frame's header that need the message: sequencing first (a stray
+    /// continuation is a 1002 whatever its size), then the frame and message limits.
+    #[inline(always)]
+    fn check_data_header(&self, h: &FrameHeader) -> Result<(), ProtocolError> {
+        self.message.check_sequence(h.opcode)?;
+        frame::check_frame_size(&self.config, h)?;
+        self.message.check_limits(&self.config, h)
+    }
+
+    /// The next piece of a frame's payload at `buf[start..]`: as much as is there, except
+    /// that a code point begun in the last piece is finished first, as its own piece.
+    #[inline(always)]
+    fn continue_frame(&mut self, buf: &mut [u8], mut f: Frame, start: usize) -> RawStep {
+        let mut take = f.payload.take(buf.len() - start);
+        let needed = self.message.utf8_needed();
+        if needed != 0 && f.kind == Kind::Text && self.config.validate_utf8 && !f.compressed {
+            take = take.min(needed);
+        }
+        if take == 0 && f.payload.remaining() != 0 {
+            return RawStep {
+                consumed: start,
+                event: None,
+            };
+        }
+        let range = start..start + take;
+        f.payload.unmask(&mut buf[range.clone()]);
+        let last = f.payload.remaining() == 0;
+        let fin = last && f.fin;
+        self.frame = if last { None } else { Some(f) };
+        if fin {
+            self.message.end_message();
+        }
+        RawStep {
+            consumed: range.end,
+            event: Some(RawEvent::Data {
+                kind: f.kind,
+                range,
+                fin,
+                compressed: f.compressed,
+                validated: false,
+            }),
+        }
+    }
+
+    /// A held single-frame message: unmask and validate the bytes that arrived since the last
+    /// call (nothing is done twice), and hand the message over once all of it is there.
+    fn continue_held(
+        &mut self,
+        buf: &mut [u8],
+        mut f: Frame,
+        (header_len, total): (usize, usize),
+    ) -> Result<RawStep, ProtocolError> {
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "remaining ≤ the payload length, which fits in usize (`total` does)"
+        )]
+        let done = total - f.payload.remaining() as usize;
+        let end = buf.len().min(total);
+        if end > done {
+            let fresh = &mut buf[done..end];
+            f.payload.unmask(fresh);
+            if f.kind == Kind::Text
+                && self.config.validate_utf8
+                && let Err(e) = self.message.validate(fresh, end == total)
+            {
+                return Err(self.fail(e.into()));
+            }
+        }
+        if end < total {
+            self.frame = Some(f);
+            return Ok(RawStep::NEED_MORE);
+        }
+        self.frame = None;
+        self.message.end_message();
+        Ok(RawStep {
+            consumed: total,
+            event: Some(RawEvent::Data {
+                kind: f.kind,
+                range: header_len..total,
+                fin: true,
+                compressed: false,
+                validated: true,
+            }),
+        })
+    }
+
+    /// Turns positions into an event borrowing `buf` (or, for a code point completed across
+    /// pieces, `self`), validating text on the way.
+    #[inline(always)]
+    pub(super) fn make_event<'a>(
+        &'a mut self,
+        buf: &'a [u8],
+        raw: RawEvent,
+    ) -> Result<Event<'a>, ProtocolError> {
+        Ok(match raw {
+            RawEvent::Ping(r) => Event::Ping(&buf[r]),
+            RawEvent::Pong(r) => Event::Pong(&buf[r]),
+            RawEvent::Close(r) => match CloseFrame::decode(&buf[r]) {
+                Ok(close) => {
+                    self.state = State::Closed;
+                    self.frame = None;
+                    self.message.abandon();
+                    Event::Close(close)
+                }
+                Err(e) => return Err(self.fail(e.into())),
+            },
+            RawEvent::Data {
+                kind: Kind::Binary,
+                range,
+                fin,
+                ..
+            } => Event::Binary {
+                data: &buf[range],
+                fin,
+            },
+            RawEvent::Data { range, fin, .. } if !self.config.validate_utf8 => {
+                Event::UncheckedText {
+                    data: &buf[range],
+                    fin,
+                }
+            }
+            RawEvent::Data {
+                range,
+                validated: true,
+                ..
+            } => match crate::utf8::check(&buf[range]) {
+                // Validated piece by piece as it arrived; this makes the `&str`.
+                Ok(data) => Event::Text { data, fin: true },
+                Err(e) => return Err(self.fail(Utf8Error::from_check(e, 0).into())),
+            },
+            RawEvent::Data { range, fin, .. } => match self.message.text(&buf[range], fin) {
+                Ok((Text::Input(data), _)) => Event::Text { data, fin },
+                Ok((Text::Completed, _)) => Event::Text {
+                    data: self.message.completed(),
+                    fin,
+                },
+                Err(e) => return Err(self.fail(e.into())),
+            },
+        })
+    }
+}

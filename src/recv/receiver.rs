@@ -1,0 +1,376 @@
+//! The buffered receiver: one input buffer, the decoder over it, the inflate stage and the
+//! assembly of messages handed over whole.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+use super::decoder::{Decoder, RawEvent};
+use super::inflate::InflateStage;
+use super::message::{Assembly, Text};
+use super::{Delivery, Event, Kind, RETAIN_CAPACITY, RecvConfig, growth};
+use crate::Role;
+use crate::error::ProtocolError;
+use crate::extensions::deflate::MessageInflater;
+use crate::frame::Rsv;
+
+/// The buffered receiver; see the [module docs](super).
+///
+/// # Memory
+/// The input buffer grows with the bytes that arrive (a single-frame message waits in it
+/// until complete, so the buffer follows that frame's bytes, ~3 % above them at most) and is
+/// shrunk back to [`RETAIN_CAPACITY`] once the message is handed over; so is the assembly
+/// buffer of a fragmented or compressed message.
+///
+/// ```
+/// use wswire::Role;
+/// use wswire::recv::{Event, Receiver, RecvConfig};
+///
+/// let mut rx = Receiver::new(Role::Server, RecvConfig::default());
+/// // RFC 6455 §5.7: a masked "Hello", arriving in two reads.
+/// rx.handle_input(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f]);
+/// assert!(rx.poll_event().is_none()); // need more
+/// rx.handle_input(&[0x4d, 0x51, 0x58]);
+/// assert_eq!(rx.poll_event(), Some(Ok(Event::Text { data: "Hello", fin: true })));
+/// assert!(rx.poll_event().is_none());
+/// ```
+#[derive(Debug)]
+pub struct Receiver {
+    decoder: Decoder,
+    delivery: Delivery,
+    /// Input bytes; `[start..end]` are not yet consumed. Initialised up to `len()`.
+    input: Vec<u8>,
+    start: usize,
+    end: usize,
+    assembly: Assembly,
+    /// An event was handed out: reclaim memory before the next poll.
+    reclaim: bool,
+    /// permessage-deflate, once agreed.
+    inflate: Option<Box<InflateStage>>,
+}
+
+impl Receiver {
+    /// A receiver delivering whole messages.
+    pub fn new(role: Role, config: RecvConfig) -> Self {
+        Self::with_delivery(role, config, Delivery::Messages)
+    }
+
+    /// A receiver with the given [`Delivery`] mode.
+    pub fn with_delivery(role: Role, config: RecvConfig, delivery: Delivery) -> Self {
+        let mut decoder = Decoder::new(role, config);
+        decoder.hold = delivery == Delivery::Messages;
+        Self {
+            decoder,
+            delivery,
+            input: Vec::new(),
+            start: 0,
+            end: 0,
+            assembly: Assembly::default(),
+            reclaim: false,
+            inflate: None,
+        }
+    }
+
+    /// Turns on permessage-deflate for received messages (RFC 7692 §6): RSV1 becomes allowed
+    /// on the first frame of a data message, and a message that has it is inflated with
+    /// `inflater` as its payload arrives — bounded by `max_message_size` (1009 past it), 1007
+    /// for invalid data, text validated after inflation. Messages without RSV1 are delivered
+    /// zero-copy as before. RSV1 on a continuation or control frame stays a 1002.
+    pub fn set_inflater(&mut self, inflater: MessageInflater) {
+        let config = self.decoder.config_mut();
+        config.allowed_rsv = config.allowed_rsv.union(Rsv::RSV1);
+        self.decoder.inflating = true;
+        self.inflate = Some(Box::new(InflateStage::new(inflater)));
+    }
+
+    /// The inflater, once [`Receiver::set_inflater`] was called.
+    pub fn inflater(&self) -> Option<&MessageInflater> {
+        self.inflate.as_deref().map(InflateStage::inflater)
+    }
+
+    /// The decoder underneath (state queries, configuration).
+    pub fn decoder(&self) -> &Decoder {
+        &self.decoder
+    }
+
+    /// Bytes received but not yet consumed.
+    pub fn buffered(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Appends bytes read from the transport. Pushing an empty slice changes nothing.
+    pub fn handle_input(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let spare = self.spare_capacity(bytes.len());
+        spare[..bytes.len()].copy_from_slice(bytes);
+        self.commit(bytes.len());
+    }
+
+    /// At least `min` bytes of writable space after the buffered input, for the transport to
+    /// read into directly (no extra copy); report how many were written with
+    /// [`commit`](Self::commit).
+    ///
+    /// The buffer grows only as bytes arrive: a header announcing a large frame makes room
+    /// for the next read, not for the frame.
+    pub fn spare_capacity(&mut self, min: usize) -> &mut [u8] {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        if self.input.len() - self.end < min {
+            // Move unconsumed bytes to the front first. A frame waiting in the buffer starts
+            // at the front from then on, so its bytes are moved at most once.
+            self.compact();
+            if let Some(extra) = growth(self.end, self.input.len(), min, usize::MAX) {
+                let len = self.end + extra;
+                self.input.reserve_exact(len - self.input.len());
+                self.input.resize(len, 0);
+            }
+        }
+        &mut self.input[self.end..]
+    }
+
+    /// Marks `n` bytes of [`spare_capacity`](Self::spare_capacity) as received.
+    pub fn commit(&mut self, n: usize) {
+        self.end = (self.end + n).min(self.input.len());
+    }
+
+    fn compact(&mut self) {
+        if self.start != 0 {
+            self.input.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+    }
+
+    /// After a message: the assembly buffer is emptied, and an input buffer far above what it
+    /// still holds (twice that and more than twice [`RETAIN_CAPACITY`]) is shrunk back, so
+    /// memory is not pinned by one large message. Moving what it holds costs at most one
+    /// copy of those bytes, however the shrinking repeats.
+    fn reclaim(&mut self) {
+        self.reclaim = false;
+        self.assembly.reclaim();
+        let held = self.end - self.start;
+        let keep = held.max(RETAIN_CAPACITY);
+        if self.input.len() > 2 * keep && self.decoder.held_len().is_none() {
+            self.compact();
+            self.input.truncate(keep);
+            self.input.shrink_to(keep);
+        }
+    }
+
+    /// The next event, or `None` when more input is needed (or after Close / an error).
+    ///
+    /// # Errors
+    /// `Some(Err(_))` once, when the peer breaks the protocol; the error carries the close
+    /// code to fail the connection with.
+    pub fn poll_event(&mut self) -> Option<Result<Event<'_>, ProtocolError>> {
+        if self.reclaim {
+            self.reclaim();
+        }
+        loop {
+            if self
+                .inflate
+                .as_deref()
+                .is_some_and(|z| z.cursor().is_active())
+            {
+                match self.poll_inflate() {
+                    Ok(false) => {}
+                    Ok(true) if self.delivery == Delivery::Chunks => {
+                        return Some(self.inflated_piece());
+                    }
+                    Ok(true) => {
+                        self.reclaim = true;
+                        let kind = self
+                            .inflate
+                            .as_deref()
+                            .map_or(Kind::Binary, |z| z.cursor().kind());
+                        let validated = self.decoder.validates_text();
+                        return Some(Ok(self.assembly.event(kind, validated)));
+                    }
+                    Err(e) => return Some(Err(self.fail(e))),
+                }
+            }
+            let at = self.start;
+            let raw = match self.decoder.decode_raw(&mut self.input[at..self.end]) {
+                Ok(raw) => raw,
+                Err(e) => return Some(Err(self.fail(e))),
+            };
+            self.start += raw.consumed;
+            let Some(ev) = raw.event else {
+                if raw.consumed == 0 {
+                    return None;
+                }
+                continue;
+            };
+            match ev {
+                RawEvent::Data {
+                    compressed: true,
+                    kind,
+                    ref range,
+                    fin,
+                    ..
+                } if let Some(z) = self.inflate.as_deref_mut() => {
+                    // Leave the payload in the input buffer (drop only the header) and
+                    // inflate it at the top of the loop.
+                    self.start = at + range.start;
+                    z.push(kind, range.len(), fin);
+                    continue;
+                }
+                RawEvent::Close(_) => {
+                    if let Some(z) = self.inflate.as_deref_mut() {
+                        z.abort();
+                    }
+                    self.assembly.abandon();
+                }
+                RawEvent::Data { fin, .. }
+                    if self.delivery == Delivery::Messages
+                        && (!fin || self.assembly.is_active()) =>
+                {
+                    match self.assemble(at, ev) {
+                        Ok(false) => continue,
+                        Ok(true) => {
+                            self.reclaim = true;
+                            let kind = self.decoder.message().kind();
+                            let validated = self.decoder.validates_text();
+                            return Some(Ok(self.assembly.event(kind, validated)));
+                        }
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+                _ => {}
+            }
+            self.reclaim = true;
+            let buf = &self.input[at..self.end];
+            return Some(self.decoder.make_event(buf, ev));
+        }
+    }
+
+    /// Appends a piece of a fragmented message to the assembly; `true` at its end.
+    fn assemble(&mut self, at: usize, ev: RawEvent) -> Result<bool, ProtocolError> {
+        let max = self.decoder.config().max_message_size;
+        let buf = &self.input[at..self.end];
+        Ok(match self.decoder.make_event(buf, ev)? {
+            Event::Text { data, fin } => {
+                self.assembly.push_text(data, max);
+                fin
+            }
+            Event::Binary { data, fin } | Event::UncheckedText { data, fin } => {
+                self.assembly.push_bytes(data, max);
+                fin
+            }
+            _ => false, // only data events are assembled
+        })
+    }
+
+    /// Fails the receiver with `e`, dropping any compressed message in progress.
+    fn fail(&mut self, e: ProtocolError) -> ProtocolError {
+        if let Some(z) = self.inflate.as_deref_mut() {
+            z.abort();
+        }
+        self.assembly.abandon();
+        self.reclaim = true;
+        self.decoder.fail(e)
+    }
+}
+
+/// The inflate stage's side of [`Receiver::poll_event`].
+impl Receiver {
+    /// Runs the inflate stage: `Ok(true)` when an event is ready (a piece for
+    /// [`Delivery::Chunks`], the whole message in the assembly otherwise), `Ok(false)` when
+    /// more frames are needed.
+    fn poll_inflate(&mut self) -> Result<bool, ProtocolError> {
+        let max = self.decoder.config().max_message_size;
+        let Some(z) = self.inflate.as_deref_mut() else {
+            return Ok(false);
+        };
+        loop {
+            if z.cursor().has_output() {
+                if self.delivery == Delivery::Chunks {
+                    return Ok(true);
+                }
+                if drain_into(z, &mut self.assembly, &mut self.decoder, max)? {
+                    return Ok(true);
+                }
+            }
+            if !z.cursor().can_inflate() {
+                return Ok(false);
+            }
+            let input = &self.input[self.start..self.end];
+            self.start += z.inflate(input, max)?;
+        }
+    }
+
+    /// The next inflated piece ([`Delivery::Chunks`]), once [`poll_inflate`](Self::poll_inflate)
+    /// said one is ready; text is validated here, fail-fast.
+    fn inflated_piece(&mut self) -> Result<Event<'_>, ProtocolError> {
+        let validated = self.decoder.validates_text();
+        self.reclaim = true;
+        let Some(z) = self.inflate.as_deref_mut() else {
+            return Ok(Event::Binary {
+                data: &[],
+                fin: true,
+            });
+        };
+        let (scratch, cursor) = z.split();
+        let (bytes, done) = cursor.output(scratch);
+        let kind = cursor.kind();
+        let (used, text) = match kind {
+            Kind::Text if validated => match self.decoder.message().text(bytes, done) {
+                Ok((text, used)) => (used, Some(text)),
+                Err(e) => {
+                    cursor.stop();
+                    return Err(self.decoder.fail(e.into()));
+                }
+            },
+            _ => (bytes.len(), None),
+        };
+        let fin = done && used == bytes.len();
+        cursor.advance(used);
+        Ok(match (kind, text) {
+            (_, Some(Text::Input(data))) => Event::Text { data, fin },
+            (_, Some(Text::Completed)) => Event::Text {
+                data: self.decoder.message_stage().completed(),
+                fin,
+            },
+            (Kind::Text, None) => Event::UncheckedText { data: bytes, fin },
+            (Kind::Binary, None) => Event::Binary { data: bytes, fin },
+        })
+    }
+}
+
+/// Hands the inflate stage's output to the message stage and the assembly; `true` when the
+/// message is complete.
+fn drain_into(
+    z: &mut InflateStage,
+    assembly: &mut Assembly,
+    decoder: &mut Decoder,
+    max: u64,
+) -> Result<bool, ProtocolError> {
+    let validated = decoder.validates_text();
+    let (scratch, cursor) = z.split();
+    while cursor.has_output() {
+        let (bytes, done) = cursor.output(scratch);
+        let used = match cursor.kind() {
+            Kind::Text if validated => {
+                let (text, used) = decoder.message().text(bytes, done)?;
+                match text {
+                    Text::Input(s) => assembly.push_text(s, max),
+                    Text::Completed => assembly.push_text(decoder.message_stage().completed(), max),
+                }
+                used
+            }
+            _ => {
+                assembly.push_bytes(bytes, max);
+                bytes.len()
+            }
+        };
+        let ended = done && used == bytes.len();
+        cursor.advance(used);
+        if ended {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
