@@ -191,7 +191,7 @@ impl MessageStage {
 }
 
 /// The assembly buffer: the pieces of a message handed over whole, appended as they are
-/// validated. Released after each message beyond [`super::RETAIN_CAPACITY`].
+/// validated. Released after each message beyond 64 KiB.
 #[derive(Debug, Default)]
 pub(super) struct Assembly {
     text: String,

@@ -34,8 +34,8 @@
 //! is consumed and ignored (§5.5.1, §7.1.7).
 //!
 //! Memory follows the bytes received: buffers grow with the data (never to twice it, never
-//! ahead of it on a header's word), and after every message what is kept is at most
-//! [`RETAIN_CAPACITY`] per buffer plus the bytes of a frame still arriving.
+//! ahead of it on a header's word), and after every message what is kept is at most 64 KiB
+//! per buffer plus the bytes of a frame still arriving.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -57,7 +57,7 @@ pub const MIN_DECODE_BUFFER: usize = MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD;
 
 /// What a [`Receiver`] keeps of a buffer after a message: a larger one is shrunk back to this
 /// (or to the bytes of a frame still arriving, if more).
-pub const RETAIN_CAPACITY: usize = 64 * 1024;
+const RETAIN_CAPACITY: usize = 64 * 1024;
 
 /// Receive-side limits and rules. `Default` gives the strict, bounded settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use crate::frame::Rsv;
 /// # Memory
 /// The input buffer grows with the bytes that arrive (a single-frame message waits in it
 /// until complete, so the buffer follows that frame's bytes, ~3 % above them at most) and is
-/// shrunk back to [`RETAIN_CAPACITY`] once the message is handed over; so is the assembly
+/// shrunk back to 64 KiB once the message is handed over; so is the assembly
 /// buffer of a fragmented or compressed message.
 ///
 /// ```
@@ -145,7 +145,7 @@ impl Receiver {
     }
 
     /// After a message: the assembly buffer is emptied, and an input buffer far above what it
-    /// still holds (twice that and more than twice [`RETAIN_CAPACITY`]) is shrunk back, so
+    /// still holds (twice that and more than twice `RETAIN_CAPACITY`) is shrunk back, so
     /// memory is not pinned by one large message. Moving what it holds costs at most one
     /// copy of those bytes, however the shrinking repeats.
     fn reclaim(&mut self) {
@@ -241,7 +241,8 @@ impl Receiver {
                 }
                 _ => {}
             }
-            self.reclaim = true;
+            // Only a large input buffer can need shrinking after an event handed out in place.
+            self.reclaim |= self.input.len() > 2 * RETAIN_CAPACITY;
             let buf = &self.input[at..self.end];
             return Some(self.decoder.make_event(buf, ev));
         }
