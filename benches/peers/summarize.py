@@ -25,11 +25,11 @@ def load(group, contender, size):
     return ns / frames(size), nbytes / ns * 1e9 / 2**30
 
 
-def table(group, contenders, ours):
+def table(group, contenders, ours, sizes=SIZES):
     print(f"\n### {group}\n")
     print("| size | " + " | ".join(contenders) + f" | {ours} ÷ best peer | {ours} ÷ memcpy (GiB/s) |")
     print("|" + "---|" * (len(contenders) + 3))
-    for size in SIZES:
+    for size in sizes:
         r = {c: load(group, c, size) for c in contenders}
         cells = [f"{v[0]:.1f} ns · {v[1]:.2f} GiB/s" if v else "–" for v in (r[c] for c in contenders)]
         peers = [r[p] for p in PEERS if r.get(p)]
@@ -43,6 +43,9 @@ def table(group, contenders, ours):
 
 for kind in ["binary", "ascii", "multibyte"]:
     table(f"read_{kind}", ["wswire_decoder", "wswire_receiver_messages", "wswire_receiver_chunks", *PEERS, "memcpy"], "wswire_decoder")
+for kind in ["binary", "ascii", "multibyte"]:
+    table(f"straddle_{kind}", ["wswire_receiver_64k_reads", "wswire_receiver_one_read", "wswire_decoder", *PEERS, "memcpy"],
+          "wswire_receiver_64k_reads", sizes=[1024, 16384, 65536, 1048576])
 table("write_server", ["wswire_vec", "wswire_text_vec", "wswire_into", "wswire_vectored", *PEERS, "memcpy"], "wswire_into")
 table("write_client", ["wswire_vec", "wswire_into", "wswire_into_fixedkey", *PEERS, "memcpy"], "wswire_into")
 for kind in ["ascii", "multibyte"]:

@@ -14,6 +14,12 @@
 //!   message; stream-based peers and `Receiver`s are built once and reused, so their buffers
 //!   are warm. The peers' transports are an in-memory stream; async ones are polled once
 //!   with a no-op waker (no runtime cost at all, see `wswire_peer_benches::now`).
+//! - **Straddle** (`straddle_*`, 1 KiB to 1 MiB): the same wire images, but read at most
+//!   64 KiB (`SOCKET_READ`) at a time, as a tokio server reads a socket, so frames straddle
+//!   reads. `wswire_receiver_64k_reads` copies each 64 KiB piece into `spare_capacity` and
+//!   polls after each `commit`; the peers read from a `MemStream` with `max_read` set; every
+//!   contender hands over whole messages (fastwebsockets through `FragmentCollector`).
+//!   `wswire_receiver_one_read` and `wswire_decoder` see the whole batch in one buffer.
 //! - UTF-8: wswire uses simdutf8 (run-time AVX2/SSE4.2 detection); fastwebsockets with its
 //!   `simd` feature (simdutf8); tokio-websockets always uses simdutf8; tungstenite has no
 //!   SIMD option and uses `core::str::from_utf8`.
@@ -39,7 +45,8 @@ use wswire::frame::MaskKey;
 use wswire::recv::{Decoder, Delivery, Event, Receiver, RecvConfig};
 use wswire::send::{DataKind, FixedMask, SendConfig, Sender};
 use wswire_peer_benches::{
-    Kind, MemStream, SIZES, SharedStream, Wire, frames_per_iter, masked_wire, now, payload,
+    Kind, MemStream, SIZES, SOCKET_READ, STRADDLE_SIZES, SharedStream, Wire, frames_per_iter,
+    masked_wire, now, payload,
 };
 
 /// The input buffers are up to ~1.1 MiB: keep batches small.
@@ -179,6 +186,213 @@ fn read(c: &mut Criterion) {
                                 };
                             }
                         });
+                    },
+                    BATCH,
+                );
+            });
+        }
+        g.finish();
+    }
+}
+
+/// The payload length of a whole data message (`fin`), which is all the `straddle_*` groups
+/// may see.
+fn message_len(ev: &Event<'_>) -> usize {
+    match *ev {
+        Event::Text { data, fin: true } => black_box(data.len()),
+        Event::Binary { data, fin: true } => black_box(data.len()),
+        _ => unreachable!("only whole data messages are expected, got {ev:?}"),
+    }
+}
+
+/// Frames that straddle socket reads: the wire of the `read` group handed over at most
+/// `SOCKET_READ` (64 KiB) bytes per read, as a tokio server reads a socket, so that frame
+/// boundaries fall inside reads (1 KiB and 16 KiB: the last frame of the batch; 64 KiB and
+/// 1 MiB: the single frame spans 2 and 17 reads). `wswire_receiver_one_read` and
+/// `wswire_decoder` get the whole batch at once, for comparison. Every contender hands over
+/// each message whole (text validated) and checks the count and the payload bytes.
+fn straddle(c: &mut Criterion) {
+    for kind in Kind::ALL {
+        let mut g = c.benchmark_group(format!("straddle_{}", kind.name()));
+        for &size in &STRADDLE_SIZES {
+            let wire = masked_wire(kind, size);
+            let Wire {
+                frames,
+                payload_bytes,
+                ..
+            } = wire;
+            g.throughput(Throughput::Bytes(payload_bytes as u64));
+            let setup = || wire.bytes.clone();
+
+            let mut dst = vec![0u8; payload_bytes];
+            g.bench_function(BenchmarkId::new("memcpy", size), |b| {
+                b.iter_batched_ref(
+                    setup,
+                    |input| dst.copy_from_slice(&input[..payload_bytes]),
+                    BATCH,
+                );
+            });
+
+            g.bench_function(BenchmarkId::new("wswire_decoder", size), |b| {
+                let mut dec = Decoder::new(Role::Server, RecvConfig::default());
+                b.iter_batched_ref(
+                    setup,
+                    |input| {
+                        let mut buf = &mut input[..];
+                        let (mut n, mut bytes) = (0, 0);
+                        while !buf.is_empty() {
+                            let step = dec.decode(buf).unwrap();
+                            let consumed = step.consumed;
+                            bytes += message_len(&step.event.unwrap());
+                            n += 1;
+                            buf = &mut buf[consumed..];
+                        }
+                        assert_eq!((n, bytes), (frames, payload_bytes));
+                    },
+                    BATCH,
+                );
+            });
+
+            g.bench_function(BenchmarkId::new("wswire_receiver_one_read", size), |b| {
+                let mut rx = Receiver::with_delivery(
+                    Role::Server,
+                    RecvConfig::default(),
+                    Delivery::Messages,
+                );
+                b.iter_batched_ref(
+                    setup,
+                    |input| {
+                        rx.handle_input(input);
+                        let (mut n, mut bytes) = (0, 0);
+                        while let Some(ev) = rx.poll_event() {
+                            bytes += message_len(&ev.unwrap());
+                            n += 1;
+                        }
+                        assert_eq!((n, bytes), (frames, payload_bytes));
+                    },
+                    BATCH,
+                );
+            });
+
+            g.bench_function(BenchmarkId::new("wswire_receiver_64k_reads", size), |b| {
+                let mut rx = Receiver::with_delivery(
+                    Role::Server,
+                    RecvConfig::default(),
+                    Delivery::Messages,
+                );
+                b.iter_batched_ref(
+                    setup,
+                    |input| {
+                        // As a tokio echo server feeds it: read up to 64 KiB straight into
+                        // the receiver's spare capacity, commit, drain the events.
+                        let mut rest = &input[..];
+                        let (mut n, mut bytes) = (0, 0);
+                        while !rest.is_empty() {
+                            let spare = rx.spare_capacity(SOCKET_READ);
+                            let len = spare.len().min(SOCKET_READ).min(rest.len());
+                            spare[..len].copy_from_slice(&rest[..len]);
+                            rx.commit(len);
+                            rest = &rest[len..];
+                            while let Some(ev) = rx.poll_event() {
+                                bytes += message_len(&ev.unwrap());
+                                n += 1;
+                            }
+                        }
+                        assert_eq!((n, bytes), (frames, payload_bytes));
+                    },
+                    BATCH,
+                );
+            });
+
+            // The peers read from a `MemStream` capped at 64 KiB per read. Each reads exactly
+            // `frames` messages (fewer would fail on EOF) and the stream must be drained, so
+            // with the payload bytes adding up no message is left over.
+            g.bench_function(BenchmarkId::new("tungstenite", size), |b| {
+                let mut ws = tungstenite::WebSocket::from_raw_socket(
+                    MemStream::capped(SOCKET_READ),
+                    tungstenite::protocol::Role::Server,
+                    None,
+                );
+                b.iter_batched_ref(
+                    setup,
+                    |input| {
+                        ws.get_mut().swap_input(input);
+                        let mut bytes = 0;
+                        for _ in 0..frames {
+                            bytes += match ws.read().unwrap() {
+                                tungstenite::Message::Text(t) if kind.is_text() => {
+                                    black_box(t.as_str().len())
+                                }
+                                tungstenite::Message::Binary(d) if !kind.is_text() => {
+                                    black_box(d.len())
+                                }
+                                _ => unreachable!(),
+                            };
+                        }
+                        assert!(ws.get_ref().is_drained());
+                        assert_eq!(bytes, payload_bytes);
+                    },
+                    BATCH,
+                );
+            });
+
+            g.bench_function(BenchmarkId::new("fastwebsockets", size), |b| {
+                // `FragmentCollector`: whole messages (a final text frame is checked for
+                // UTF-8 with simdutf8 before it is returned). It has no `get_mut`: keep a
+                // handle to the stream.
+                let stream = SharedStream::capped(SOCKET_READ);
+                let mut ws = fastwebsockets::FragmentCollector::new(
+                    fastwebsockets::WebSocket::after_handshake(
+                        stream.clone(),
+                        fastwebsockets::Role::Server,
+                    ),
+                );
+                let opcode = if kind.is_text() {
+                    fastwebsockets::OpCode::Text
+                } else {
+                    fastwebsockets::OpCode::Binary
+                };
+                b.iter_batched_ref(
+                    setup,
+                    |input| {
+                        stream.0.borrow_mut().swap_input(input);
+                        let bytes = now(async {
+                            let mut bytes = 0;
+                            for _ in 0..frames {
+                                let f = ws.read_frame().await.unwrap();
+                                assert!(f.fin && f.opcode == opcode);
+                                bytes += black_box(f.payload.len());
+                            }
+                            bytes
+                        });
+                        assert!(stream.0.borrow().is_drained());
+                        assert_eq!(bytes, payload_bytes);
+                    },
+                    BATCH,
+                );
+            });
+
+            g.bench_function(BenchmarkId::new("tokio_websockets", size), |b| {
+                let mut ws =
+                    tokio_websockets::ServerBuilder::new().serve(MemStream::capped(SOCKET_READ));
+                b.iter_batched_ref(
+                    setup,
+                    |input| {
+                        ws.get_mut().swap_input(input);
+                        let bytes = now(async {
+                            let mut bytes = 0;
+                            for _ in 0..frames {
+                                let m = ws.next().await.unwrap().unwrap();
+                                bytes += match m.as_text() {
+                                    Some(t) if kind.is_text() => black_box(t.len()),
+                                    None if !kind.is_text() => black_box(m.as_payload().len()),
+                                    _ => unreachable!(),
+                                };
+                            }
+                            bytes
+                        });
+                        assert!(ws.get_ref().is_drained());
+                        assert_eq!(bytes, payload_bytes);
                     },
                     BATCH,
                 );
@@ -375,5 +589,5 @@ fn utf8(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, read, write, utf8);
+criterion_group!(benches, read, straddle, write, utf8);
 criterion_main!(benches);

@@ -13,6 +13,9 @@ use wswire::send::{FixedMask, SendConfig, Sender};
 /// Payload sizes of issue 3.
 pub const SIZES: [usize; 6] = [16, 125, 1024, 16 * 1024, 64 * 1024, 1024 * 1024];
 
+/// Payload sizes of the `straddle_*` groups: those whose frames straddle 64 KiB reads.
+pub const STRADDLE_SIZES: [usize; 4] = [1024, 16 * 1024, 64 * 1024, 1024 * 1024];
+
 /// Small frames are batched: one iteration handles about this many payload bytes.
 pub const BATCH_BYTES: usize = 64 * 1024;
 
@@ -103,6 +106,10 @@ pub fn masked_wire(kind: Kind, size: usize) -> Wire {
     }
 }
 
+/// Bytes a socket read hands over at most in the `straddle_*` groups: what a tokio echo
+/// server asks for per read, so frames straddle reads as they do on a real socket.
+pub const SOCKET_READ: usize = 64 * 1024;
+
 /// An in-memory transport: reads come from `input` (then EOF), writes are counted and
 /// dropped (see the write-path notes in `benches/frames.rs`). Never returns `Pending`.
 #[derive(Debug, Default)]
@@ -110,17 +117,43 @@ pub struct MemStream {
     pub input: Vec<u8>,
     pub pos: usize,
     pub written: usize,
+    /// At most this many bytes per read call, like a socket read of that size; `0` (the
+    /// default) means no cap: a read fills the caller's whole buffer.
+    pub max_read: usize,
 }
 
 impl MemStream {
+    /// A stream whose reads hand over at most `max_read` bytes each (`0`: no cap).
+    pub fn capped(max_read: usize) -> Self {
+        Self {
+            max_read,
+            ..Self::default()
+        }
+    }
+
     /// Swaps in a new input (O(1): a pointer swap) and rewinds.
     pub fn swap_input(&mut self, input: &mut Vec<u8>) {
         core::mem::swap(&mut self.input, input);
         self.pos = 0;
     }
 
+    /// Whether every input byte has been read.
+    pub fn is_drained(&self) -> bool {
+        self.pos == self.input.len()
+    }
+
+    /// How many bytes a read into a buffer of `room` bytes hands over.
+    fn read_len(&self, room: usize) -> usize {
+        let n = room.min(self.input.len() - self.pos);
+        if self.max_read == 0 {
+            n
+        } else {
+            n.min(self.max_read)
+        }
+    }
+
     fn read_into(&mut self, dst: &mut [u8]) -> usize {
-        let n = dst.len().min(self.input.len() - self.pos);
+        let n = self.read_len(dst.len());
         dst[..n].copy_from_slice(&self.input[self.pos..self.pos + n]);
         self.pos += n;
         n
@@ -155,7 +188,7 @@ impl tokio::io::AsyncRead for MemStream {
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let n = buf.remaining().min(this.input.len() - this.pos);
+        let n = this.read_len(buf.remaining());
         buf.put_slice(&this.input[this.pos..this.pos + n]);
         this.pos += n;
         Poll::Ready(Ok(()))
@@ -204,6 +237,15 @@ pub fn now<F: Future>(f: F) -> F::Output {
 /// peer's whole buffer), nothing per frame.
 #[derive(Clone, Debug, Default)]
 pub struct SharedStream(pub std::rc::Rc<core::cell::RefCell<MemStream>>);
+
+impl SharedStream {
+    /// A shared [`MemStream::capped`].
+    pub fn capped(max_read: usize) -> Self {
+        Self(std::rc::Rc::new(core::cell::RefCell::new(
+            MemStream::capped(max_read),
+        )))
+    }
+}
 
 impl tokio::io::AsyncRead for SharedStream {
     fn poll_read(
