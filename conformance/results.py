@@ -43,25 +43,9 @@ def summary(path):
 
 FOOTER = """## Known failures
 
-### Header rules judged only once the whole header is in (3.4, 5.11, 5.14; checklist I11)
-
-wswire's `recv::Decoder` checks masking, RSV bits and opcode sequencing (`check_header`) only
-after `FrameHeader::decode_with` returns a complete header, i.e. after the extended length and the
-4-byte masking key. Reserved opcodes and fragmented / over-long control frames already fail from
-the first two bytes (the header codec checks them), but these do not:
-
-- 5.11 (server, input pushed one byte at a time): `80` | `98` → expected: Close `88 02 03 ea`
-  right after the second byte (a FIN continuation with no message open, decidable from byte 0);
-  got: nothing until the four masking-key bytes have also arrived, then `88 02 03 ea`.
-- 5.14: the same with `00 98` (continuation without FIN).
-- 3.4: after a valid text frame, `c1` | `8d` (RSV1 set, no extension) → expected the Close after
-  `8d`; got it 4 pushes later, after the masking key.
-
-The outcome (code 1002, nothing after it) is right; only the timing is late by up to 12 bytes
-(for a 64-bit length form). Fix: run the role/RSV/sequencing checks on the first two bytes
-(before waiting for the extended length and key), as the header codec already does for
-opcodes. Remove the three entries from `KNOWN_FAILURES` once fixed; the runners report a
-listed case that passes as a failure.
+None. The three cases once listed here (3.4, 5.11, 5.14: masking, RSV bits and sequencing
+judged only after the whole header arrived) pass since commit 94e4d7d, which judges those
+rules from the first two header bytes, as Node's ws and Python's wsproto and websockets do.
 
 ## Decisions
 

@@ -56,10 +56,11 @@ pub enum ProtocolError {
     },
     /// A compressed message (permessage-deflate) could not be inflated: invalid DEFLATE data,
     /// or a reference before the start of the window (RFC 7692 §7.2.2). Close code 1007, as
-    /// `ws` and `wsproto` (checklist H14).
+    /// Node's `ws` and Python's `wsproto` use (RFC 7692 names no code).
     Inflate(CodecError),
     /// A compressed message inflates to more than `max_message_size` bytes; inflation stopped
-    /// one byte past the limit (checklist H16–H18). Close code 1009.
+    /// one byte past the limit, so a decompression bomb is never fully inflated. Close code
+    /// 1009.
     InflatedTooLarge {
         /// The configured limit.
         max: u64,

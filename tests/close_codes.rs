@@ -1,4 +1,4 @@
-//! Close codes and close payloads (RFC 6455 §5.5.1, §7.4; checklist area O).
+//! Close codes and close payloads (RFC 6455 §5.5.1, §7.4).
 
 mod common;
 
@@ -63,7 +63,8 @@ fn invalid_reasons_fail_with_1007() {
 
 #[test]
 fn code_is_checked_before_reason() {
-    // Checklist O12: invalid code and invalid reason together → 1002.
+    // Invalid code and invalid reason together → 1002: the code is checked first, as Node's ws
+    // and Python's wsproto do.
     assert_eq!(decode("03 ec ff ff"), Err(CloseError::InvalidCode(1004)));
 }
 
@@ -77,7 +78,7 @@ fn reason_of_123_bytes_is_the_longest() {
 }
 
 #[test]
-fn encoding_matches_the_checklist_bytes() {
+fn encoding_matches_the_expected_bytes() {
     let mut out = [0u8; MAX_CONTROL_PAYLOAD];
     let cases: [(u16, &str, &str); 3] = [
         (1000, "", "03 e8"),

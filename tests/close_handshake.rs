@@ -1,4 +1,4 @@
-//! The closing handshake and failing the connection (RFC 6455 §5.5.1, §7; checklist area P).
+//! The closing handshake and failing the connection (RFC 6455 §5.5.1, §7).
 
 mod common;
 

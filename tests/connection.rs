@@ -1,5 +1,5 @@
 //! The connection as a whole: the opening handshake in both roles, messages, auto-pong and
-//! its bound, timers, backpressure (checklist areas L, P, S).
+//! its bound, timers, backpressure (RFC 6455 §5.5, §7).
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! permessage-deflate data path (checklist H): RFC 7692 §7.2.3 vectors inbound and outbound,
+//! permessage-deflate data path (RFC 7692 §6, §7.2): the §7.2.3 vectors inbound and outbound,
 //! RSV1 rules, inflate errors (1007), size limits and bombs (1009), round trips through two
 //! connections for every parameter combination in both roles, chunking invariance, window
 //! honouring, threshold and per-message opt-out.

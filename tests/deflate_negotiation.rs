@@ -1,5 +1,5 @@
-//! permessage-deflate negotiation (checklist G): the server's choice among offers, one row per
-//! item, and the client's checks of the response, through the real handshakes. No DEFLATE
+//! permessage-deflate negotiation (RFC 7692 §5, §7): the server's choice among offers, one row
+//! per case, and the client's checks of the response, through the real handshakes. No DEFLATE
 //! engine is needed, so this runs with `--no-default-features` too.
 
 use wswire::extensions::deflate::{

@@ -1,5 +1,5 @@
-//! Frame header decoding and encoding (RFC 6455 §5.2, §5.7; checklist areas I, K, R): every
-//! vector decoded whole, one byte at a time, and with trailing bytes.
+//! Frame header decoding and encoding (RFC 6455 §5.2, §5.7): every vector decoded whole, one
+//! byte at a time, and with trailing bytes.
 
 mod common;
 
@@ -114,7 +114,7 @@ fn reserved_opcodes_fail_with_1002() {
 
 #[test]
 fn control_frame_rules() {
-    // Checklist I8: control frames without FIN.
+    // Control frames without FIN (RFC 6455 §5.5: control frames must not be fragmented).
     for b in ["09 00", "0a 00", "08 00"] {
         assert_eq!(err(b), FrameError::FragmentedControlFrame, "{b}");
     }
@@ -165,7 +165,7 @@ fn length_encoding_rules() {
 
 #[test]
 fn invalid_first_bytes_fail_before_the_rest_arrives() {
-    // Checklist I11.
+    // Invalid first two bytes fail at once, even if the rest of the header never arrives.
     assert_eq!(
         FrameHeader::decode(&hex("83 7e")),
         Err(FrameError::ReservedOpcode(3))

@@ -1,6 +1,5 @@
-//! The client's opening handshake (RFC 6455 §4.1; checklist C, D, E12–E16): the request it
-//! builds and every check on the server's response, fed whole, byte by byte and with
-//! trailing frame bytes.
+//! The client's opening handshake (RFC 6455 §4.1): the request it builds and every check on
+//! the server's response, fed whole, byte by byte and with trailing frame bytes.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use wswire::extensions::{ClientNegotiator, ExtensionHeaderError, NegotiationError, Param};

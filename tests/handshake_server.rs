@@ -1,6 +1,6 @@
-//! The server's opening handshake (RFC 6455 §4.2; checklist A, B, E): request validation with
-//! the status and headers of each rejection, the 101 response, subprotocol and extension
-//! selection, and incremental input (whole, byte by byte, with trailing frame bytes).
+//! The server's opening handshake (RFC 6455 §4.2): request validation with the status and
+//! headers of each rejection, the 101 response, subprotocol and extension selection, and
+//! incremental input (whole, byte by byte, with trailing frame bytes).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use wswire::extensions::{Extension, ExtensionHeaderError, Param, ServerNegotiator};
@@ -50,7 +50,7 @@ fn bytewise(config: &ServerConfig, input: &[u8]) -> Result<Option<(String, usize
     Ok(None)
 }
 
-/// A rejection case: checklist item, request, status, headers the response must carry.
+/// A rejection case: label, request, status, headers the response must carry.
 type Case = (
     &'static str,
     String,
@@ -342,7 +342,9 @@ fn errors_name_the_offending_header() {
     }
 }
 
-/// Requests that must be accepted (checklist A1, A8, A10, A12, A13, A15, A19, A20, A43).
+/// Requests that must be accepted (RFC 6455 §4.2.1, §4.2.2): the RFC's own, `Upgrade` and
+/// `Connection` in any case or as lists, `Connection` over two lines, keys with odd padding
+/// bits or surrounding spaces, and an absolute-form target.
 #[test]
 fn valid_variants_are_accepted() {
     let config = ServerConfig::default();

@@ -1,4 +1,4 @@
-//! The receiver's rules, one table row per checklist item (areas I–O, Q), each with the
+//! The receiver's rules (RFC 6455 §5, §7.4, §8.1, and the size limits), each with the
 //! expected events or close code. Every stream is fed whole, one byte at a time and split at
 //! several points, through the buffered `Receiver` (whole messages) and the zero-copy
 //! `Decoder` (pieces, merged), and all must agree.

@@ -1,5 +1,5 @@
-//! WebSockets over HTTP/2 and HTTP/3 (RFC 8441, RFC 9220; checklist T): the extended CONNECT
-//! validated over plain header lists, its 200 response, and the client's check of it.
+//! WebSockets over HTTP/2 and HTTP/3 (RFC 8441, RFC 9220): the extended CONNECT validated over
+//! plain header lists, its 200 response, and the client's check of it.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use wswire::extensions::{ClientNegotiator, NegotiationError, Param, ServerNegotiator};

@@ -1,5 +1,5 @@
-//! The sender: frame bytes for each kind of message and role (checklist areas J, L, M, O, R),
-//! and the caller mistakes it refuses.
+//! The sender: frame bytes for each kind of message and role (RFC 6455 §5.1–§5.7, §7.4), and
+//! the caller mistakes it refuses.
 
 mod common;
 

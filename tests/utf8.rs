@@ -1,4 +1,4 @@
-//! UTF-8 validation (RFC 6455 §8.1; checklist area N; Autobahn 6.x): fail-fast, chunked.
+//! UTF-8 validation (RFC 6455 §8.1; Autobahn 6.x): fail-fast, chunked.
 
 mod common;
 
@@ -88,7 +88,8 @@ fn boundary_sequences_are_valid() {
 
 #[test]
 fn fails_at_the_earliest_impossible_byte() {
-    // Checklist N8: each second byte is already impossible after its lead.
+    // Each second byte is already impossible after its lead (overlong, surrogate or above
+    // U+10FFFF), as Autobahn's incremental checks expect.
     for (lead, bad) in [
         (0xe0u8, 0x80u8..=0x9f),
         (0xed, 0xa0..=0xbf),

@@ -29,7 +29,7 @@
 //! # Ok::<(), wswire::handshake::BuildError>(())
 //! ```
 //!
-//! # Negotiation (RFC 7692 §5, §7; checklist G)
+//! # Negotiation (RFC 7692 §5, §7)
 //! - **Server** ([`DeflateServer`]): offers are tried in the client's order; an offer with an
 //!   unknown, repeated or invalid parameter is *declined* (the next one is tried; none
 //!   acceptable means 101 without the extension, never a handshake failure). Window bits are
@@ -87,7 +87,7 @@ const SERVER_MAX_WINDOW_BITS: &str = "server_max_window_bits";
 const CLIENT_MAX_WINDOW_BITS: &str = "client_max_window_bits";
 
 /// A window-bits value: a decimal integer 8–15 without leading zeros (RFC 7692 §7.1.2.1,
-/// §7.1.2.2; checklist G10).
+/// §7.1.2.2).
 fn parse_bits(v: &str) -> Option<u8> {
     Some(match v {
         "8" => 8,
@@ -152,7 +152,7 @@ pub struct DeflateOffer {
 impl DeflateOffer {
     /// Parses an offer's parameters. `None` when RFC 7692 §7 says to decline it: an unknown
     /// parameter, a repeated one, a value where none is allowed, a missing or invalid window
-    /// value (checklist G9, G10).
+    /// value (RFC 7692 §7.1.2.1, §7.1.2.2).
     pub fn parse(params: &[Param]) -> Option<Self> {
         let mut o = Self {
             client_max_window_bits: ClientMaxWindowBits::Absent,
@@ -249,7 +249,7 @@ impl DeflateParams {
     /// Parses the parameters of a server's response strictly (RFC 7692 §7: a client fails
     /// the connection on anything else): only the four known parameters, each at most once,
     /// the `*_no_context_takeover` ones without a value, the window bits with a value 8–15
-    /// (checklist G22, G23, G28).
+    /// (RFC 7692 §7.1.2.1, §7.1.2.2).
     ///
     /// # Errors
     /// A [`NegotiationError`] naming the problem.
@@ -352,8 +352,8 @@ impl DeflateParams {
         v
     }
 
-    /// How an endpoint of `role` compresses (checklist G16): a server with the `server_*`
-    /// parameters, a client with the `client_*` ones.
+    /// How an endpoint of `role` compresses: a server with the `server_*` parameters, a
+    /// client with the `client_*` ones (the same mapping as Node's ws).
     pub fn compress_direction(&self, role: Role) -> Direction {
         match role {
             Role::Server => Direction {
@@ -390,11 +390,12 @@ pub struct DeflateServerOptions {
     /// The largest window we compress with (9–15; 8 is raised to 9, see the
     /// [module docs](self)). Announced as `server_max_window_bits` when below 15. Default 15.
     pub server_max_window_bits: u8,
-    /// Decline offers that would limit our window below this (checklist G7). Default 8:
+    /// Decline offers that would limit our window below this; a later offer may still be
+    /// accepted, as with Node's ws. Default 8:
     /// accept any limit (a limit of 8 means we send uncompressed).
     pub server_min_window_bits: u8,
     /// Limit the client's window to this (8–15). Below 15 it is *required*: offers without
-    /// `client_max_window_bits` are declined (RFC 7692 §7.1.2.2; checklist G6). Default 15.
+    /// `client_max_window_bits` are declined (RFC 7692 §7.1.2.2). Default 15.
     pub client_max_window_bits: u8,
 }
 
@@ -490,7 +491,7 @@ impl ServerNegotiator for DeflateServer {
 
 /// The client side of permessage-deflate, for
 /// [`ClientRequest::extension`](crate::handshake::ClientRequest::extension). It sends one
-/// offer and checks the server's response (checklist G17–G29).
+/// offer and checks the server's response (RFC 7692 §5, §7).
 ///
 /// `Default` offers `permessage-deflate; client_max_window_bits`, like browsers. An offer of
 /// `client_max_window_bits=N` limits our own window: if the server's response does not repeat

@@ -13,7 +13,8 @@
 //!
 //! Offers of extensions that no hook handles are declined (left out of the response), never
 //! an error (RFC 6455 §9.1: the server *may* accept any subset). Names compare
-//! case-sensitively: `Permessage-Deflate` is not `permessage-deflate` (checklist F14).
+//! case-sensitively: `Permessage-Deflate` is not `permessage-deflate` (as in Node's ws and
+//! Python's websockets).
 //!
 //! ```
 //! use wswire::extensions::{format_header, parse_header};
@@ -108,14 +109,14 @@ impl Extension {
     }
 
     /// The parameters in the order they appeared. Repeated names are kept: deciding whether a
-    /// repeat is allowed is the extension's business (RFC 7692 §7, checklist F2).
+    /// repeat is allowed is the extension's business (RFC 7692 §7).
     pub fn params(&self) -> &[Param] {
         &self.params
     }
 }
 
 impl fmt::Display for Extension {
-    /// The element as it appears in the header: `name; p; q=v` (checklist F13).
+    /// The element as it appears in the header: `name; p; q=v` (as Node's ws formats it).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name)?;
         for p in &self.params {
@@ -170,11 +171,12 @@ impl core::error::Error for ExtensionHeaderError {}
 /// ```
 /// (RFC 6455 §9.1, §4.3). As RFC 9110 §5.6.1 requires of a list recipient, empty list elements
 /// (`foo,,bar`, a trailing `,`) are ignored, but at least one extension must be present.
-/// Optional whitespace is allowed around `,`, `;` and `=` (checklist F6, F8); whitespace inside
-/// a token is not.
+/// Optional whitespace is allowed around `,`, `;` and `=` (RFC 6455 §9.1 refers to RFC 2616's
+/// implied linear whitespace); whitespace inside a token is not.
 ///
 /// # Errors
-/// An [`ExtensionHeaderError`] for anything outside that grammar (checklist F5, F7–F10, F15).
+/// An [`ExtensionHeaderError`] for anything outside that grammar: empty names or values,
+/// misplaced whitespace, non-token or non-ASCII characters, or a premature end.
 pub fn parse_header(value: &[u8]) -> Result<Vec<Extension>, ExtensionHeaderError> {
     let mut out = Vec::new();
     parse_header_into(value, &mut out)?;
@@ -310,7 +312,7 @@ impl Parser<'_> {
         if v.is_empty() {
             return Err(ExtensionHeaderError::InvalidToken);
         }
-        // After the closing quote only OWS, then `;`, `,` or the end (checklist F5).
+        // After the closing quote only OWS, then `;`, `,` or the end.
         self.skip_ows();
         match self.peek() {
             None | Some(b';' | b',') => Ok(v),
@@ -320,7 +322,7 @@ impl Parser<'_> {
 }
 
 /// Formats extensions as one `Sec-WebSocket-Extensions` value: elements joined by `, `,
-/// parameters by `; `, valueless parameters as bare names (checklist F13). The result parses
+/// parameters by `; `, valueless parameters as bare names (as Node's ws does). The result parses
 /// back with [`parse_header`] to the same list.
 pub fn format_header(extensions: &[Extension]) -> String {
     let mut s = String::new();
@@ -443,7 +445,7 @@ mod tests {
     }
 
     #[test]
-    fn checklist_f1_to_f6_and_f8_parse() {
+    fn valid_headers_parse() {
         let cases: Vec<(&str, Vec<Extension>)> = vec![
             ("foo", vec![ext("foo", vec![])]),
             (
@@ -506,7 +508,7 @@ mod tests {
     }
 
     #[test]
-    fn checklist_f5_f7_f9_f10_f15_f16_errors() {
+    fn malformed_headers_are_errors() {
         use ExtensionHeaderError::{Empty, InvalidQuotedString, InvalidToken, UnexpectedEnd};
         let cases = [
             ("", Empty),
@@ -550,7 +552,7 @@ mod tests {
     }
 
     #[test]
-    fn checklist_f13_format_and_round_trip() {
+    fn format_and_round_trip() {
         assert_eq!(format_header(&[ext("foo", vec![])]), "foo");
         let two = [ext(
             "foo",

@@ -139,7 +139,8 @@ mod imp {
             ..DeflateConfig::default()
         };
         let ours = DeflateParams {
-            // Our context mode must match what the receiver was told (H4).
+            // Our context mode must match what the receiver was told: a receiver told
+            // `server_no_context_takeover` resets its inflater after each message.
             server_no_context_takeover: comp & 0x10 != 0 || params.server_no_context_takeover,
             server_max_window_bits: 9 + (comp >> 5 & 7).min(6),
             ..DeflateParams::default()

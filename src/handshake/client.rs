@@ -30,11 +30,11 @@ pub struct WsUri {
 
 impl WsUri {
     /// Parses `ws://host[:port][/path][?query]` or `wss://…`. The scheme is case-insensitive;
-    /// an empty path becomes `/` (checklist C1); IPv6 hosts are bracketed (`ws://[::1]:9000/`).
+    /// an empty path becomes `/` (RFC 6455 §3); IPv6 hosts are bracketed (`ws://[::1]:9000/`).
     ///
     /// # Errors
     /// [`BuildError::InvalidUri`] for another scheme, a missing host, user information, a bad
-    /// port, or a fragment (RFC 6455 §3: fragments MUST NOT be used, checklist C7).
+    /// port, or a fragment (RFC 6455 §3: fragments MUST NOT be used).
     pub fn parse(uri: &str) -> Result<Self, BuildError> {
         let (scheme, rest) = uri.split_once("://").ok_or(BuildError::InvalidUri)?;
         let secure = if scheme.eq_ignore_ascii_case("ws") {
@@ -125,7 +125,7 @@ impl WsUri {
     }
 
     /// The `Host` header: the host, plus `:port` only when it is not the scheme's default
-    /// (RFC 6455 §4.1 item 4, checklist C2).
+    /// (RFC 6455 §4.1 item 4).
     pub fn host_header(&self) -> String {
         if self.port == if self.secure { 443 } else { 80 } {
             self.host.clone()
@@ -217,7 +217,7 @@ impl ClientRequest {
         }
     }
 
-    /// Sends `Origin` (RFC 6455 §4.1 item 8; only when set, checklist C8).
+    /// Sends `Origin`, only when set (RFC 6455 §4.1 item 8).
     ///
     /// # Errors
     /// [`BuildError::InvalidHeader`] when `origin` is not visible ASCII.
@@ -233,7 +233,7 @@ impl ClientRequest {
     ///
     /// # Errors
     /// [`BuildError::InvalidSubprotocol`] for an empty or non-token value,
-    /// [`BuildError::DuplicateSubprotocol`] for a repeat (RFC 6455 §4.1 item 10, checklist C5).
+    /// [`BuildError::DuplicateSubprotocol`] for a repeat (RFC 6455 §4.1 item 10).
     pub fn subprotocols<I, S>(&mut self, list: I) -> Result<&mut Self, BuildError>
     where
         I: IntoIterator<Item = S>,
@@ -431,7 +431,8 @@ impl Expected {
 }
 
 /// A response other than `101` (or, over HTTP/2, other than 2xx): the status and headers, so
-/// that the caller can follow a redirect, answer a 401, or report the error (checklist D2).
+/// that the caller can follow a redirect, answer a 401, or report the error (RFC 6455 §4.1
+/// response item 1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnexpectedStatus {
     pub(crate) status: StatusCode,
@@ -476,9 +477,10 @@ pub enum ResponseError {
     HeadTooLarge,
     /// More header fields than [`Limits::max_headers`].
     TooManyHeaders,
-    /// A 101 that is not HTTP/1.1 (checklist D11).
+    /// A 101 that is not HTTP/1.1, e.g. `HTTP/1.0 101` (refused, as Python's websockets does).
     UnsupportedHttpVersion,
-    /// A status other than 101, including other 1xx codes (checklist D2, D3).
+    /// A status other than 101 (RFC 6455 §4.1 response item 1), including an interim 1xx such
+    /// as `100 Continue`, which Python's wsproto also reports as a refusal.
     UnexpectedStatus(Box<UnexpectedStatus>),
     /// `Upgrade` missing or without `websocket` (RFC 6455 §4.1 response item 2).
     InvalidUpgrade,
@@ -490,7 +492,8 @@ pub enum ResponseError {
     WrongAccept,
     /// A header that must appear at most once appeared twice.
     DuplicateHeader(&'static str),
-    /// A `Sec-WebSocket-Protocol` that is empty or not a single token (checklist E15, E16).
+    /// A `Sec-WebSocket-Protocol` that is empty or not a single token (RFC 6455 §4.3: the
+    /// server's value is one token).
     InvalidSubprotocol,
     /// A subprotocol the client did not offer (RFC 6455 §4.1 response item 6).
     SubprotocolNotOffered,
@@ -581,9 +584,9 @@ impl ClientHandshake {
     ///
     /// Returns [`Progress::NeedMore`] until the header block is complete, then what was
     /// negotiated and how many bytes of `input` belonged to the handshake: the rest of `input`
-    /// is frame data for the connection (checklist D13). Once complete (or failed), further
-    /// calls consume nothing and return the same outcome. The end of the stream before
-    /// completion is a failure the caller reports (checklist D12).
+    /// is frame data for the connection (the server may send frames right behind its 101).
+    /// Once complete (or failed), further calls consume nothing and return the same outcome.
+    /// The end of the stream before completion is a failure the caller reports.
     ///
     /// # Errors
     /// A [`ResponseError`]; the connection must be closed.
@@ -713,7 +716,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uris_follow_checklist_c1_c2_c7() {
+    fn uris_give_resource_host_header_and_refuse_fragments() {
         let u = WsUri::parse("ws://example.com").unwrap();
         assert_eq!(
             (u.resource(), u.host_header(), u.port()),

@@ -199,8 +199,8 @@ impl SecWebSocketKey {
 
     /// Checks a received key: exactly 22 base64 characters then `==`, i.e. the encoding of 16
     /// bytes (RFC 6455 §4.2.1 item 5). Leading and trailing OWS is ignored. Non-zero padding
-    /// bits in the last character are accepted (checklist A19): the accept value is computed
-    /// over the key as received.
+    /// bits in the last character are accepted: the accept value is computed over the key as
+    /// received (RFC 6455 §4.2.2 /key/: the key need not be decoded).
     pub fn parse(value: &str) -> Option<Self> {
         let v = headers::trim_ows(value.as_bytes());
         let key: [u8; 24] = v.try_into().ok()?;
@@ -278,7 +278,8 @@ pub enum Progress<T> {
         value: T,
         /// How many bytes of the **last** input passed to `handle_input` belong to the
         /// handshake. The rest (`&input[consumed..]`) is WebSocket data that arrived in the
-        /// same read and must be handed to the frame layer (checklist A34, D13).
+        /// same read and must be handed to the frame layer (a peer may send frames right
+        /// behind its handshake).
         consumed: usize,
     },
 }
@@ -404,8 +405,8 @@ impl fmt::Display for BuildError {
 impl core::error::Error for BuildError {}
 
 /// An HTTP response refusing the handshake: status line, `Connection: close`, a short
-/// `text/plain` body with its `Content-Length`, and any extra headers (checklist A42). Send it,
-/// then close the transport; no frame may follow.
+/// `text/plain` body with its `Content-Length`, and any extra headers (the shape Node's ws and
+/// Python's websockets use). Send it, then close the transport; no frame may follow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
     status: StatusCode,
@@ -416,7 +417,8 @@ pub struct Rejection {
 impl Rejection {
     /// A rejection with `status` (300–599) and its reason phrase as the body. Application
     /// refusals use this: 401 for authentication, 403 for a disallowed origin, 404 for an
-    /// unknown resource, 503 when shutting down (checklist A28, A30, A40, A41).
+    /// unknown resource, 503 when shutting down (403 and 404 are RFC 6455 §4.2.2's examples;
+    /// 401 and 503 are what Node's ws sends).
     ///
     /// # Errors
     /// [`BuildError::InvalidStatus`] outside 300–599.
@@ -634,7 +636,7 @@ mod tests {
     }
 
     #[test]
-    fn key_parsing_follows_checklist_a17_to_a19() {
+    fn key_parsing_checks_length_alphabet_and_keeps_padding_bits() {
         for bad in [
             "P5l8BJcZwRc=",
             "dGhlIHNhbXBsZSBub25jZQ-_",
@@ -661,7 +663,7 @@ mod tests {
     }
 
     #[test]
-    fn rejection_shape_matches_checklist_a42() {
+    fn rejection_shape() {
         let mut r = Rejection::new(StatusCode::SERVICE_UNAVAILABLE).unwrap();
         r.header("Retry-After", "120").unwrap();
         assert_eq!(

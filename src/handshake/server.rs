@@ -38,7 +38,8 @@ impl ServerConfig {
 
     /// The subprotocols this server speaks, most preferred first. [`Request::accept`] picks
     /// the first of them that the client offered, or none (RFC 6455 §4.2.2 /subprotocol/).
-    /// The default is an empty list: no subprotocol is ever selected (checklist E8).
+    /// The default is an empty list: no subprotocol is ever selected (unlike Node's ws, which
+    /// picks the client's first offer by default).
     ///
     /// # Errors
     /// [`BuildError::InvalidSubprotocol`] for a value that is not a token,
@@ -153,7 +154,7 @@ pub enum RequestError {
     /// An `Origin` that is not visible ASCII (RFC 6454 §7). 400.
     InvalidOrigin,
     /// `Transfer-Encoding` or a non-zero `Content-Length`: body bytes would be misread as
-    /// frames (checklist A36). 400.
+    /// frames, so the request is refused, as Python's websockets does. 400.
     UnexpectedBody,
     /// A `Sec-WebSocket-Protocol` that is not a list of unique tokens (RFC 6455 §4.1 item 10,
     /// §4.3). 400.
@@ -285,12 +286,12 @@ impl<'a> Request<'a> {
         self.key
     }
 
-    /// The offered subprotocols in the client's order (checklist E1–E3).
+    /// The offered subprotocols in the client's order, all header lines joined.
     pub fn subprotocols(&self) -> &[&'a str] {
         &self.subprotocols
     }
 
-    /// The extension offers in the client's order, all header lines joined (checklist F11).
+    /// The extension offers in the client's order, all header lines joined (RFC 6455 §9.1).
     pub fn extension_offers(&self) -> &[Extension] {
         &self.extensions
     }
@@ -337,7 +338,8 @@ impl<'a> Request<'a> {
     ///
     /// # Errors
     /// [`BuildError::SubprotocolNotOffered`] when `subprotocol` is not one of the client's
-    /// offers (checklist B6); [`BuildError::InvalidHeader`] for an unacceptable header.
+    /// offers (RFC 6455 §4.2.2 /subprotocol/); [`BuildError::InvalidHeader`] for an
+    /// unacceptable header.
     pub fn accept_with(
         &self,
         config: &ServerConfig,
@@ -411,7 +413,7 @@ impl Accepted {
     /// Appends the 101 response to `out`: status line, `Upgrade`, `Connection`,
     /// `Sec-WebSocket-Accept`, then `Sec-WebSocket-Protocol` and `Sec-WebSocket-Extensions` when
     /// something was chosen, then the extra headers, then the blank line; no body
-    /// (RFC 6455 §4.2.2 step 5, checklist B1–B5).
+    /// (RFC 6455 §4.2.2 step 5).
     pub fn write_to(&self, out: &mut Vec<u8>) {
         write_status_line(out, StatusCode::SWITCHING_PROTOCOLS);
         out.extend_from_slice(b"Upgrade: websocket\r\nConnection: Upgrade\r\n");

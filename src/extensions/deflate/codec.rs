@@ -170,7 +170,7 @@ pub struct InflateStep {
 /// The receiving side of permessage-deflate for one connection: inflates each compressed
 /// message as its payload streams in, appends the `00 00 ff ff` tail at the end (RFC 7692
 /// §7.2.2), bounds the inflated size, resets per message when the peer agreed
-/// no-context-takeover, and recreates the stream after a final block (checklist H6).
+/// no-context-takeover, and recreates the stream after a final block (RFC 7692 §7.2.3.4).
 ///
 /// The engine is created on the first compressed message, so a connection whose peer never
 /// compresses holds none.
@@ -424,7 +424,7 @@ impl Compressor {
 
     /// One part of a message: `first` when it starts the message, `fin` when it ends it,
     /// `allow = false` to send this message uncompressed (decided on the first part; later
-    /// parts follow it, checklist H25). Returns the payload to send with RSV1 on the first
+    /// parts follow it, as Node's ws does). Returns the payload to send with RSV1 on the first
     /// frame, or `None` to send `data` as it is.
     ///
     /// A whole message (`first && fin`) is compressed when it has at least `threshold` bytes;
