@@ -12,7 +12,7 @@ fn server() -> Connection {
 }
 
 #[test]
-fn p1_p2_remote_close_is_echoed_and_the_server_closes_the_transport() {
+fn remote_close_is_echoed_and_the_server_closes_the_transport() {
     let mut s = server();
     s.handle_input(&hex("88 82 00 00 00 00 03 e8"));
     assert_eq!(drain_events(&mut s), [Cx::Close(1000, String::new())]);
@@ -22,7 +22,7 @@ fn p1_p2_remote_close_is_echoed_and_the_server_closes_the_transport() {
 }
 
 #[test]
-fn o1_empty_close_is_answered_with_an_empty_close() {
+fn empty_close_is_answered_with_an_empty_close() {
     let mut s = server();
     s.handle_input(&hex("88 80 00 00 00 00"));
     assert_eq!(drain_events(&mut s), [Cx::Close(1005, String::new())]);
@@ -30,7 +30,7 @@ fn o1_empty_close_is_answered_with_an_empty_close() {
 }
 
 #[test]
-fn p3_input_after_the_peers_close_is_ignored() {
+fn input_after_the_peers_close_is_ignored() {
     let mut s = server();
     s.handle_input(&hex(
         "88 80 00 00 00 00 89 80 00 00 00 00 81 80 00 00 00 00",
@@ -46,20 +46,20 @@ fn p3_input_after_the_peers_close_is_ignored() {
 }
 
 #[test]
-fn p4_to_p7_local_close_then_the_peers() {
+fn local_close_then_the_peers() {
     let mut s = server();
     s.close(CloseCode::NORMAL, "").unwrap();
     assert_eq!(drain_output(&mut s), hex("88 02 03 e8"));
     assert_eq!(s.state(), State::CloseSent);
     assert_eq!(s.send_text("x"), Err(UsageError::SendAfterClose));
-    // P5: data still delivered; P6: pings still answered.
+    // Data is still delivered and pings are still answered.
     s.handle_input(&hex("81 82 00 00 00 00 68 69 89 80 00 00 00 00"));
     assert_eq!(
         drain_events(&mut s),
         [Cx::Text("hi".into()), Cx::Ping(vec![])]
     );
     assert_eq!(drain_output(&mut s), hex("8a 00"));
-    // P7: the peer's close completes it; nothing more is sent.
+    // The peer's close completes it; nothing more is sent.
     s.handle_input(&hex("88 82 00 00 00 00 03 e8"));
     assert_eq!(drain_events(&mut s), [Cx::Close(1000, String::new())]);
     assert!(drain_output(&mut s).is_empty());
@@ -68,7 +68,7 @@ fn p4_to_p7_local_close_then_the_peers() {
 }
 
 #[test]
-fn p8_simultaneous_close() {
+fn simultaneous_close() {
     let mut pair = Pair::open(Config::default());
     pair.client.close(CloseCode::GOING_AWAY, "bye").unwrap();
     pair.server.close(CloseCode::NORMAL, "").unwrap();
@@ -80,7 +80,7 @@ fn p8_simultaneous_close() {
 }
 
 #[test]
-fn p9_closing_twice_is_a_no_op() {
+fn closing_twice_is_a_no_op() {
     let mut s = server();
     s.close(CloseCode::NORMAL, "").unwrap();
     let first = drain_output(&mut s);
@@ -90,7 +90,7 @@ fn p9_closing_twice_is_a_no_op() {
 }
 
 #[test]
-fn p11_failing_sends_the_mapped_code_and_discards_input() {
+fn failing_sends_the_mapped_code_and_discards_input() {
     let mut s = server();
     s.handle_input(&hex("83 80 00 00 00 00 89 80 00 00 00 00"));
     let ev = drain_events(&mut s);
@@ -108,7 +108,7 @@ fn p11_failing_sends_the_mapped_code_and_discards_input() {
 }
 
 #[test]
-fn p12_failing_while_closing_sends_no_second_close() {
+fn failing_while_closing_sends_no_second_close() {
     let mut s = server();
     s.close(CloseCode::NORMAL, "").unwrap();
     drain_output(&mut s);
@@ -119,7 +119,7 @@ fn p12_failing_while_closing_sends_no_second_close() {
 }
 
 #[test]
-fn p13_eof_without_close_is_abnormal() {
+fn eof_without_close_is_abnormal() {
     let mut s = server();
     s.handle_input(&hex("81 85 00 00 00 00 48 65"));
     s.handle_eof();
@@ -136,7 +136,7 @@ fn p13_eof_without_close_is_abnormal() {
 }
 
 #[test]
-fn p14_client_waits_for_the_servers_eof_or_the_timeout() {
+fn client_waits_for_the_servers_eof_or_the_timeout() {
     let mut pair = Pair::open(Config::default());
     pair.client.close(CloseCode::NORMAL, "").unwrap();
     pair.drive();
@@ -169,7 +169,7 @@ fn close_timeout_when_the_peer_never_answers() {
 }
 
 #[test]
-fn p15_sends_after_closed_are_refused() {
+fn sends_after_closed_are_refused() {
     let mut s = server();
     s.handle_input(&hex("88 80 00 00 00 00"));
     drain_events(&mut s);

@@ -76,14 +76,14 @@ fn a_bad_response_fails_the_client() {
 }
 
 #[test]
-fn p10_close_while_connecting_abandons_the_handshake() {
+fn close_while_connecting_abandons_the_handshake() {
     let (mut client, _) = handshaking_pair(ServerConfig::default());
     client.close(CloseCode::NORMAL, "").unwrap();
     assert_eq!(client.state(), State::Closed);
 }
 
 #[test]
-fn l1_l7_auto_pong_echoes_each_ping_in_order() {
+fn auto_pong_echoes_each_ping_in_order() {
     let mut s = Connection::server_open(Default::default(), Config::default());
     let mut input = Vec::new();
     for i in 0..10u8 {

@@ -76,7 +76,7 @@ fn text(s: &str) -> Ev {
 }
 
 #[test]
-fn h1_h2_h3_h5_h6_h7_h8_rfc_7692_examples_inflate() {
+fn rfc_7692_examples_inflate() {
     let cases: &[(&str, &[&str])] = &[
         ("c1 07 f2 48 cd c9 c9 07 00", &["Hello"]),
         ("41 03 f2 48 cd | 80 04 c9 c9 07 00", &["Hello"]),
@@ -91,7 +91,7 @@ fn h1_h2_h3_h5_h6_h7_h8_rfc_7692_examples_inflate() {
         ),
         ("c1 0d f2 48 05 00 00 00 ff ff ca c9 c9 07 00", &["Hello"]),
         ("c1 01 00", &[""]),
-        // H9: an uncompressed message on a deflate connection is not inflated.
+        // An uncompressed message on a deflate connection is not inflated.
         ("81 05 48 65 6c 6c 6f", &["Hello"]),
         // Mixed: compressed, plain, compressed (context kept across the plain one).
         (
@@ -108,7 +108,7 @@ fn h1_h2_h3_h5_h6_h7_h8_rfc_7692_examples_inflate() {
 }
 
 #[test]
-fn h1_as_a_server_with_masked_frames() {
+fn rfc_7692_example_as_a_server_with_masked_frames() {
     // RFC 7692 §7.2.3.1 "Hello" masked with 37 fa 21 3d.
     let mut payload = hex("f2 48 cd c9 c9 07 00");
     wswire::frame::apply_mask(&mut payload, MaskKey([0x37, 0xfa, 0x21, 0x3d]), 0);
@@ -127,7 +127,7 @@ fn h1_as_a_server_with_masked_frames() {
 }
 
 #[test]
-fn h4_no_context_takeover_resets_the_inflater() {
+fn no_context_takeover_resets_the_inflater() {
     let params = DeflateParams {
         server_no_context_takeover: true,
         ..default()
@@ -141,7 +141,7 @@ fn h4_no_context_takeover_resets_the_inflater() {
 }
 
 #[test]
-fn h10_control_frames_between_compressed_fragments() {
+fn control_frames_between_compressed_fragments() {
     let got = receive_with(
         Role::Client,
         default(),
@@ -157,7 +157,7 @@ fn h10_control_frames_between_compressed_fragments() {
 }
 
 #[test]
-fn h11_to_h13_rsv1_outside_a_first_data_frame_is_1002() {
+fn rsv1_outside_a_first_data_frame_is_1002() {
     for wire in [
         "41 03 f2 48 cd c0 04 c9 c9 07 00",
         "41 03 f2 48 cd 40 00",
@@ -192,7 +192,7 @@ fn rsv1_without_deflate_is_still_1002() {
 }
 
 #[test]
-fn h14_h15_invalid_data_and_invalid_inflated_text_are_1007() {
+fn invalid_data_and_invalid_inflated_text_are_1007() {
     check(
         default(),
         RecvConfig::default(),
@@ -250,7 +250,7 @@ fn text_that_ends_inside_a_code_point_after_inflation_is_1007() {
 }
 
 #[test]
-fn h16_h17_the_limit_applies_to_the_inflated_size() {
+fn the_limit_applies_to_the_inflated_size() {
     let mut config = RecvConfig::default();
     config.max_message_size = 25;
     check(
@@ -291,7 +291,7 @@ fn h16_h17_the_limit_applies_to_the_inflated_size() {
 }
 
 #[test]
-fn h18_a_bomb_stops_at_the_limit() {
+fn a_bomb_stops_at_the_limit() {
     // 1 MiB of zeros (about 1 KiB compressed) against a 64 KiB limit.
     let wire = compress_message(DataKind::Binary, &vec![0u8; 1 << 20], default());
     assert!(wire.len() < 2048, "{}", wire.len());
@@ -312,7 +312,7 @@ fn h18_a_bomb_stops_at_the_limit() {
 }
 
 #[test]
-fn h19_h20_h21_h22_h23_outbound_vectors() {
+fn outbound_vectors() {
     let hello = |params: DeflateParams, n: usize| {
         let mut c = DeflateConfig::default();
         c.threshold = 0;
@@ -351,7 +351,7 @@ fn h19_h20_h21_h22_h23_outbound_vectors() {
 }
 
 #[test]
-fn h24_h25_streamed_message_rsv1_only_on_the_first_frame() {
+fn streamed_message_rsv1_only_on_the_first_frame() {
     let mut c = DeflateConfig::default();
     c.threshold = 0;
     let mut comp = c.compressor(&default(), Role::Server).unwrap();
@@ -386,7 +386,7 @@ fn h24_h25_streamed_message_rsv1_only_on_the_first_frame() {
 }
 
 #[test]
-fn h26_threshold_and_per_message_opt_out() {
+fn threshold_and_per_message_opt_out() {
     let c = DeflateConfig::default();
     assert_eq!(c.threshold, 1024);
     let mut comp = c.compressor(&default(), Role::Server).unwrap();
@@ -432,7 +432,7 @@ fn h26_threshold_and_per_message_opt_out() {
 }
 
 #[test]
-fn h27_our_window_is_honoured() {
+fn our_window_is_honoured() {
     // Text whose repeats are 600 bytes apart: a 9-bit (512-byte) window cannot reach them.
     let mut seed = 12345u32;
     let block: Vec<u8> = (0..600)
@@ -565,7 +565,7 @@ fn unchecked_text_is_inflated_too() {
 
 #[test]
 fn close_after_compressed_message_and_input_after_close_is_ignored() {
-    // P3 with permessage-deflate agreed.
+    // Everything after a Close is ignored, here with permessage-deflate agreed.
     check(
         default(),
         RecvConfig::default(),

@@ -28,44 +28,49 @@ fn opts(f: impl FnOnce(&mut DeflateServerOptions)) -> DeflateServerOptions {
 }
 
 #[test]
-fn g1_to_g15_server_side() {
+fn server_choice_among_offers() {
     let d = DeflateServerOptions::default();
     let pmd = "permessage-deflate";
     let cases: Vec<(&str, DeflateServerOptions, &str, &str)> = vec![
-        ("G1", d, pmd, pmd),
-        ("G2", d, "permessage-deflate; client_max_window_bits", pmd),
+        ("plain offer", d, pmd, pmd),
         (
-            "G2 limited",
+            "client_max_window_bits without a value",
+            d,
+            "permessage-deflate; client_max_window_bits",
+            pmd,
+        ),
+        (
+            "client limited by us",
             opts(|o| o.client_max_window_bits = 10),
             "permessage-deflate; client_max_window_bits",
             "permessage-deflate; client_max_window_bits=10",
         ),
         (
-            "G3",
+            "all four parameters echoed",
             d,
             "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=11",
             "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=11",
         ),
         (
-            "G4",
+            "server_max_window_bits echoed",
             d,
             "permessage-deflate; server_max_window_bits=10",
             "permessage-deflate; server_max_window_bits=10",
         ),
         (
-            "G4 own limit lower",
+            "own limit lower",
             opts(|o| o.server_max_window_bits = 9),
             "permessage-deflate; server_max_window_bits=10",
             "permessage-deflate; server_max_window_bits=9",
         ),
         (
-            "G5",
+            "server_no_context_takeover echoed",
             d,
             "permessage-deflate; server_no_context_takeover",
             "permessage-deflate; server_no_context_takeover",
         ),
         (
-            "G5 policy",
+            "no context takeover by policy",
             opts(|o| {
                 o.server_no_context_takeover = true;
                 o.client_no_context_takeover = true;
@@ -73,9 +78,14 @@ fn g1_to_g15_server_side() {
             pmd,
             "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
         ),
-        ("G6", opts(|o| o.client_max_window_bits = 10), pmd, ""),
         (
-            "G7",
+            "required client limit not offered",
+            opts(|o| o.client_max_window_bits = 10),
+            pmd,
+            "",
+        ),
+        (
+            "first offer declined, second accepted",
             opts(|o| {
                 o.server_max_window_bits = 11;
                 o.server_min_window_bits = 11;
@@ -83,39 +93,39 @@ fn g1_to_g15_server_side() {
             "permessage-deflate; server_max_window_bits=10, permessage-deflate",
             "permessage-deflate; server_max_window_bits=11",
         ),
-        ("G8/G9 unknown", d, "permessage-deflate; foo", ""),
+        ("unknown parameter", d, "permessage-deflate; foo", ""),
         (
-            "G9 later valid offer",
+            "later valid offer",
             d,
             "permessage-deflate; foo, permessage-deflate; client_no_context_takeover",
             "permessage-deflate; client_no_context_takeover",
         ),
         (
-            "G9 duplicate",
+            "duplicate parameter",
             d,
             "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
             "",
         ),
         (
-            "G10 quoted 10",
+            "quoted 10",
             d,
             "permessage-deflate; client_max_window_bits=\"10\"",
             "permessage-deflate; client_max_window_bits=10",
         ),
         (
-            "G12 client 8",
+            "client 8",
             d,
             "permessage-deflate; client_max_window_bits=8",
             "permessage-deflate; client_max_window_bits=8",
         ),
         (
-            "G12 server 8: accepted, we then send uncompressed",
+            "server 8: accepted, we then send uncompressed",
             d,
             "permessage-deflate; server_max_window_bits=8",
             "permessage-deflate; server_max_window_bits=8",
         ),
         (
-            "G12 server 8 declined by policy",
+            "server 8 declined by policy",
             opts(|o| o.server_min_window_bits = 9),
             "permessage-deflate; server_max_window_bits=8, permessage-deflate",
             pmd,
@@ -127,19 +137,24 @@ fn g1_to_g15_server_side() {
             "permessage-deflate; server_max_window_bits=9",
         ),
         (
-            "G13",
+            "later offers skipped",
             d,
             "permessage-deflate; server_no_context_takeover, permessage-deflate",
             "permessage-deflate; server_no_context_takeover",
         ),
-        ("G14", d, "foo; bar", ""),
-        ("G14 mixed", d, "foo; bar, permessage-deflate", pmd),
-        ("F14 case-sensitive name", d, "Permessage-Deflate", ""),
+        ("unknown extension", d, "foo; bar", ""),
+        (
+            "unknown extension, then permessage-deflate",
+            d,
+            "foo; bar, permessage-deflate",
+            pmd,
+        ),
+        ("case-sensitive name", d, "Permessage-Deflate", ""),
     ];
     for (item, o, offers, expected) in cases {
         assert_eq!(answer(o, offers), expected, "{item}: {offers}");
     }
-    // G15: deflate not configured.
+    // Deflate not configured: the offer is ignored.
     let offers = parse_header(b"permessage-deflate").unwrap();
     assert!(
         ServerConfig::default()
@@ -149,7 +164,7 @@ fn g1_to_g15_server_side() {
 }
 
 #[test]
-fn g9_g10_invalid_offers_are_declined() {
+fn invalid_offers_are_declined() {
     for bad in [
         "permessage-deflate; foo",
         "permessage-deflate; foo=1",
@@ -191,7 +206,7 @@ fn g9_g10_invalid_offers_are_declined() {
 }
 
 #[test]
-fn g8_no_acceptable_offer_still_gives_101_without_the_extension() {
+fn no_acceptable_offer_still_gives_101_without_the_extension() {
     let request = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
         Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=foo\r\n\r\n";
@@ -219,7 +234,7 @@ fn check(c: &DeflateClient, response: &str) -> Result<DeflateParams, String> {
 }
 
 #[test]
-fn g16_role_mapping() {
+fn parameters_map_to_roles() {
     let p = DeflateParams {
         server_no_context_takeover: true,
         client_no_context_takeover: false,
@@ -238,7 +253,7 @@ fn g16_role_mapping() {
 }
 
 #[test]
-fn g17_to_g28_client_side() {
+fn client_checks_the_response() {
     let d = client(DeflateOffer::default());
     assert_eq!(
         format_header(&[wswire::extensions::Extension::with_params(
@@ -247,12 +262,12 @@ fn g17_to_g28_client_side() {
         )
         .unwrap()]),
         "permessage-deflate; client_max_window_bits",
-        "C6: the default offer"
+        "the default offer"
     );
     assert_eq!(
         check(&d, "permessage-deflate"),
         Ok(DeflateParams::default()),
-        "G17"
+        "plain response"
     );
     assert_eq!(
         check(
@@ -265,31 +280,31 @@ fn g17_to_g28_client_side() {
             server_max_window_bits: 10,
             client_max_window_bits: 11,
         }),
-        "G18"
+        "all four parameters"
     );
     assert!(
         check(&d, "permessage-deflate; server_no_context_takeover").is_ok(),
-        "G19"
+        "server_no_context_takeover not offered"
     );
     assert!(
         check(&d, "permessage-deflate; client_no_context_takeover").is_ok(),
-        "G20"
+        "client_no_context_takeover not offered"
     );
     assert!(
         check(&d, "permessage-deflate; server_max_window_bits=12").is_ok(),
-        "G21"
+        "server_max_window_bits not offered"
     );
     assert!(
         check(&d, "permessage-deflate; client_max_window_bits").is_err(),
-        "G22"
+        "client_max_window_bits without a value"
     );
     assert!(
         check(&d, "permessage-deflate; client_max_window_bits=7").is_err(),
-        "G23"
+        "client_max_window_bits too small"
     );
     assert!(
         check(&d, "permessage-deflate; client_max_window_bits=16").is_err(),
-        "G23"
+        "client_max_window_bits too large"
     );
     let c10 = client(DeflateOffer {
         client_max_window_bits: ClientMaxWindowBits::Limit(10),
@@ -297,20 +312,23 @@ fn g17_to_g28_client_side() {
     });
     assert!(
         check(&c10, "permessage-deflate; client_max_window_bits=11").is_err(),
-        "G24"
+        "client_max_window_bits above our offer"
     );
     assert!(
         check(&c10, "permessage-deflate; client_max_window_bits=10").is_ok(),
-        "G24"
+        "client_max_window_bits equal to our offer"
     );
-    assert!(check(&c10, "permessage-deflate").is_ok(), "G24");
+    assert!(
+        check(&c10, "permessage-deflate").is_ok(),
+        "client_max_window_bits left out"
+    );
     let none = client(DeflateOffer {
         client_max_window_bits: ClientMaxWindowBits::Absent,
         ..DeflateOffer::default()
     });
     assert!(
         check(&none, "permessage-deflate; client_max_window_bits=10").is_err(),
-        "G25"
+        "client_max_window_bits not offered"
     );
     let s10 = client(DeflateOffer {
         server_max_window_bits: Some(10),
@@ -318,21 +336,27 @@ fn g17_to_g28_client_side() {
     });
     assert!(
         check(&s10, "permessage-deflate; server_max_window_bits=12").is_err(),
-        "G26"
+        "server_max_window_bits above our offer"
     );
-    assert!(check(&s10, "permessage-deflate").is_err(), "G26");
+    assert!(
+        check(&s10, "permessage-deflate").is_err(),
+        "server_max_window_bits left out"
+    );
     assert!(
         check(&s10, "permessage-deflate; server_max_window_bits=9").is_ok(),
-        "G26"
+        "server_max_window_bits below our offer"
     );
     let snct = client(DeflateOffer {
         server_no_context_takeover: true,
         ..DeflateOffer::default()
     });
-    assert!(check(&snct, "permessage-deflate").is_err(), "G27");
+    assert!(
+        check(&snct, "permessage-deflate").is_err(),
+        "server_no_context_takeover left out"
+    );
     assert!(
         check(&snct, "permessage-deflate; server_no_context_takeover").is_ok(),
-        "G27"
+        "server_no_context_takeover echoed"
     );
     for bad in [
         "permessage-deflate; foo",
@@ -341,7 +365,7 @@ fn g17_to_g28_client_side() {
         "permessage-deflate; server_max_window_bits",
         "permessage-deflate; server_max_window_bits=08",
     ] {
-        assert!(check(&d, bad).is_err(), "G28: {bad}");
+        assert!(check(&d, bad).is_err(), "{bad}");
     }
     // Our own limit of 8 is offered as 9 (we could not compress with 8).
     let c8 = client(DeflateOffer {
@@ -383,7 +407,7 @@ fn client_handshake(
 }
 
 #[test]
-fn g29_d16_d17_through_the_client_handshake() {
+fn client_handshake_checks_the_extension_header() {
     let d = DeflateOffer::default();
     assert!(client_handshake(d, &["permessage-deflate"]).is_ok());
     assert!(matches!(

@@ -118,7 +118,7 @@ fn control_frame_rules() {
     for b in ["09 00", "0a 00", "08 00"] {
         assert_eq!(err(b), FrameError::FragmentedControlFrame, "{b}");
     }
-    // K7 / L5: control frames longer than 125, or in the 16-bit form even when ≤ 125.
+    // Control frames longer than 125, or in the 16-bit form even when ≤ 125.
     assert_eq!(err("89 7e 00 7e"), FrameError::ControlFrameTooLong);
     assert_eq!(err("89 7e 00 7d"), FrameError::ControlFrameTooLong);
     assert_eq!(err("88 7e 00 7d"), FrameError::ControlFrameTooLong);
@@ -131,7 +131,7 @@ fn control_frame_rules() {
 
 #[test]
 fn length_encoding_rules() {
-    // K5 / K6: non-minimal encodings are refused by default...
+    // Non-minimal encodings are refused by default...
     for b in [
         "81 7e 00 40",
         "81 7e 00 7d",
@@ -146,7 +146,7 @@ fn length_encoding_rules() {
         let relaxed = FrameHeader::decode_with(&hex(b), LengthRule::AllowNonMinimal);
         assert!(matches!(relaxed, Ok(Decoded::Complete(_))), "{b}");
     }
-    // K8: the 64-bit length's top bit, decided on the first length byte.
+    // The 64-bit length's top bit, decided on the first length byte.
     assert_eq!(
         err("81 7f 80 00 00 00 00 00 00 00"),
         FrameError::LengthMsbSet
@@ -159,7 +159,7 @@ fn length_encoding_rules() {
         FrameHeader::decode(&hex("81 7f 80")),
         Err(FrameError::LengthMsbSet)
     );
-    // K4: big-endian.
+    // Lengths are big-endian.
     assert_eq!(ok("82 7e 01 00").0.payload_len, 256);
 }
 

@@ -62,121 +62,91 @@ fn rejections() -> Vec<Case> {
     const ALLOW: &[(&str, &str)] = &[("Allow", "GET")];
     const VER: &[(&str, &str)] = &[("Sec-WebSocket-Version", "13")];
     vec![
-        ("A2 POST", r0("GET", "POST"), 405, ALLOW),
-        ("A2 PUT", r0("GET", "PUT"), 405, ALLOW),
-        ("A2 HEAD", r0("GET", "HEAD"), 405, ALLOW),
-        ("A2 OPTIONS", r0("GET", "OPTIONS"), 405, ALLOW),
-        ("A3 lower-case get", r0("GET", "get"), 405, ALLOW),
-        ("A4 HTTP/1.0", r0("HTTP/1.1", "HTTP/1.0"), 505, &[]),
-        ("A4 HTTP/2.0", r0("HTTP/1.1", "HTTP/2.0"), 505, &[]),
+        ("POST", r0("GET", "POST"), 405, ALLOW),
+        ("PUT", r0("GET", "PUT"), 405, ALLOW),
+        ("HEAD", r0("GET", "HEAD"), 405, ALLOW),
+        ("OPTIONS", r0("GET", "OPTIONS"), 405, ALLOW),
+        ("lower-case get", r0("GET", "get"), 405, ALLOW),
+        ("HTTP/1.0", r0("HTTP/1.1", "HTTP/1.0"), 505, &[]),
+        ("HTTP/2.0", r0("HTTP/1.1", "HTTP/2.0"), 505, &[]),
+        ("no Host", r0("Host: server.example.com\r\n", ""), 400, &[]),
         (
-            "A5 no Host",
-            r0("Host: server.example.com\r\n", ""),
-            400,
-            &[],
-        ),
-        (
-            "A5 empty Host",
+            "empty Host",
             r0("Host: server.example.com", "Host:"),
             400,
             &[],
         ),
-        ("A6 two Host", r0_plus("Host: other.example"), 400, &[]),
-        ("A7 no Upgrade", r0("Upgrade: websocket\r\n", ""), 400, &[]),
+        ("two Host", r0_plus("Host: other.example"), 400, &[]),
+        ("no Upgrade", r0("Upgrade: websocket\r\n", ""), 400, &[]),
         (
-            "A9 Upgrade foo",
+            "Upgrade foo",
             r0("Upgrade: websocket", "Upgrade: foo"),
             400,
             &[],
         ),
         (
-            "A9 Upgrade websocket/13",
+            "Upgrade websocket/13",
             r0("Upgrade: websocket", "Upgrade: websocket/13"),
             400,
             &[],
         ),
+        ("no Connection", r0("Connection: Upgrade\r\n", ""), 400, &[]),
         (
-            "A11 no Connection",
-            r0("Connection: Upgrade\r\n", ""),
-            400,
-            &[],
-        ),
-        (
-            "A14 No-Upgrade",
+            "No-Upgrade",
             r0("Connection: Upgrade", "Connection: keep-alive, No-Upgrade"),
             400,
             &[],
         ),
         (
-            "A16 no key",
+            "no key",
             r0("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", ""),
             400,
             &[],
         ),
         (
-            "A17 8-byte key",
+            "8-byte key",
             r0("dGhlIHNhbXBsZSBub25jZQ==", "P5l8BJcZwRc="),
             400,
             &[],
         ),
         (
-            "A18 base64url key",
+            "base64url key",
             r0("dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZQ-_"),
             400,
             &[],
         ),
         (
-            "A18 bad pad key",
+            "bad pad key",
             r0("dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZQ=!"),
             400,
             &[],
         ),
         (
-            "A21 two keys",
+            "two keys",
             r0_plus("Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA=="),
             400,
             &[],
         ),
         (
-            "A22 no version",
+            "no version",
             r0("Sec-WebSocket-Version: 13\r\n", ""),
             400,
             VER,
         ),
-        ("A23 version 12", r0("Version: 13", "Version: 12"), 426, VER),
-        ("A24 version 8", r0("Version: 13", "Version: 8"), 426, VER),
+        ("version 12", r0("Version: 13", "Version: 12"), 426, VER),
+        ("version 8", r0("Version: 13", "Version: 8"), 426, VER),
+        ("version 013", r0("Version: 13", "Version: 013"), 426, VER),
+        ("version 13.0", r0("Version: 13", "Version: 13.0"), 426, VER),
+        ("version 0xd", r0("Version: 13", "Version: 0xd"), 426, VER),
+        ("version +13", r0("Version: 13", "Version: +13"), 426, VER),
         (
-            "A25 version 013",
-            r0("Version: 13", "Version: 013"),
-            426,
-            VER,
-        ),
-        (
-            "A25 version 13.0",
-            r0("Version: 13", "Version: 13.0"),
-            426,
-            VER,
-        ),
-        (
-            "A25 version 0xd",
-            r0("Version: 13", "Version: 0xd"),
-            426,
-            VER,
-        ),
-        (
-            "A25 version +13",
-            r0("Version: 13", "Version: +13"),
-            426,
-            VER,
-        ),
-        (
-            "A26 two versions",
+            "two versions",
             r0_plus("Sec-WebSocket-Version: 13"),
             400,
             &[],
         ),
         (
-            "A27 Hixie-76",
+            "Hixie-76",
             "GET /demo HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\n\
              Sec-WebSocket-Key2: 12998 5 Y3 1  .P00\r\nUpgrade: WebSocket\r\n\
              Sec-WebSocket-Key1: 4 @1  46546xW%0l 1 5\r\n\r\n^n:ds[4U"
@@ -185,85 +155,90 @@ fn rejections() -> Vec<Case> {
             VER,
         ),
         (
-            "A29 two Origin",
+            "two Origin",
             r0_plus("Origin: https://a.example\r\nOrigin: https://b.example"),
             400,
             &[],
         ),
         (
-            "A31 bad subprotocol",
+            "bad subprotocol",
             r0_plus("Sec-WebSocket-Protocol: foo;bar"),
             400,
             &[],
         ),
-        ("E4 f@o", r0_plus("Sec-WebSocket-Protocol: f@o"), 400, &[]),
-        ("E4 f oo", r0_plus("Sec-WebSocket-Protocol: f oo"), 400, &[]),
         (
-            "E5 only comma",
+            "subprotocol f@o",
+            r0_plus("Sec-WebSocket-Protocol: f@o"),
+            400,
+            &[],
+        ),
+        (
+            "subprotocol f oo",
+            r0_plus("Sec-WebSocket-Protocol: f oo"),
+            400,
+            &[],
+        ),
+        (
+            "subprotocol only comma",
             r0_plus("Sec-WebSocket-Protocol: ,"),
             400,
             &[],
         ),
-        ("E6 empty", r0_plus("Sec-WebSocket-Protocol:"), 400, &[]),
         (
-            "E7 duplicate",
+            "empty subprotocol",
+            r0_plus("Sec-WebSocket-Protocol:"),
+            400,
+            &[],
+        ),
+        (
+            "duplicate subprotocol",
             r0_plus("Sec-WebSocket-Protocol: foo,bar,foo"),
             400,
             &[],
         ),
         (
-            "E7 duplicate across lines",
+            "duplicate subprotocol across lines",
             r0_plus("Sec-WebSocket-Protocol: foo\r\nSec-WebSocket-Protocol: foo"),
             400,
             &[],
         ),
         (
-            "E11 non-ASCII",
+            "non-ASCII subprotocol",
             r0_plus("Sec-WebSocket-Protocol: ch\u{e4}t"),
             400,
             &[],
         ),
         (
-            "A32 bad ext =",
+            "bad ext =",
             r0_plus("Sec-WebSocket-Extensions: permessage-deflate; ="),
             400,
             &[],
         ),
         (
-            "A32 bad ext ;;",
+            "bad ext ;;",
             r0_plus("Sec-WebSocket-Extensions: foo;;"),
             400,
             &[],
         ),
+        ("empty ext", r0_plus("Sec-WebSocket-Extensions:"), 400, &[]),
         (
-            "A32 empty ext",
-            r0_plus("Sec-WebSocket-Extensions:"),
-            400,
-            &[],
-        ),
-        (
-            "F16 quoted comma",
+            "quoted comma",
             r0_plus("Sec-WebSocket-Extensions: permessage-deflate; x=\"a,b\""),
             400,
             &[],
         ),
         (
-            "A36 body",
+            "body",
             format!("{}hello", r0_plus("Content-Length: 5")),
             400,
             &[],
         ),
+        ("chunked", r0_plus("Transfer-Encoding: chunked"), 400, &[]),
+        ("no colon", r0_plus("Host example.com"), 400, &[]),
+        ("space before colon", r0("Host: ", "Host : "), 400, &[]),
+        ("asterisk", r0("GET /chat", "GET *"), 400, &[]),
         (
-            "A36 chunked",
-            r0_plus("Transfer-Encoding: chunked"),
-            400,
-            &[],
-        ),
-        ("A38 no colon", r0_plus("Host example.com"), 400, &[]),
-        ("A39 space before colon", r0("Host: ", "Host : "), 400, &[]),
-        ("A43 asterisk", r0("GET /chat", "GET *"), 400, &[]),
-        (
-            "A43 authority form",
+            "authority form",
             r0("GET /chat", "GET server.example.com:80"),
             400,
             &[],
@@ -349,34 +324,38 @@ fn errors_name_the_offending_header() {
 fn valid_variants_are_accepted() {
     let config = ServerConfig::default();
     let cases = [
-        ("A1", R0.to_string(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
         (
-            "A8 WebSocket",
+            "RFC request",
+            R0.to_string(),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+        ),
+        (
+            "Upgrade WebSocket",
             r0("Upgrade: websocket", "Upgrade: WebSocket"),
             "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
         ),
         (
-            "A8 WEBSOCKET",
+            "Upgrade WEBSOCKET",
             r0("Upgrade: websocket", "Upgrade: WEBSOCKET"),
             "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
         ),
         (
-            "A10 list",
+            "Upgrade list",
             r0("Upgrade: websocket", "Upgrade: websocket, h2c"),
             "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
         ),
         (
-            "A12",
+            "Connection list",
             r0("Connection: Upgrade", "Connection: keep-alive, Upgrade"),
             "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
         ),
         (
-            "A13",
+            "Connection lower case",
             r0("Connection: Upgrade", "Connection: upgrade"),
             "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
         ),
         (
-            "A15 split",
+            "Connection over two lines",
             r0(
                 "Connection: Upgrade",
                 "Connection: keep-alive\r\nConnection: Upgrade",
@@ -384,17 +363,17 @@ fn valid_variants_are_accepted() {
             "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
         ),
         (
-            "A19 odd padding bits",
+            "key with odd padding bits",
             r0("dGhlIHNhbXBsZSBub25jZQ==", "AQIDBAUGBwgJCgsMDQ4PEC=="),
             "OfS0wDaT5NoxF2gqm7Zj2YtetzM=",
         ),
         (
-            "A19 canonical",
+            "canonical key",
             r0("dGhlIHNhbXBsZSBub25jZQ==", "AQIDBAUGBwgJCgsMDQ4PEA=="),
             "C/0nmHhBztSRGR1CwL6Tf4ZjwpY=",
         ),
         (
-            "A20 spaces",
+            "key with spaces",
             r0(
                 "Key: dGhlIHNhbXBsZSBub25jZQ==",
                 "Key:   dGhlIHNhbXBsZSBub25jZQ==  ",
@@ -402,7 +381,7 @@ fn valid_variants_are_accepted() {
             "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
         ),
         (
-            "A43 absolute",
+            "absolute form",
             r0("GET /chat", "GET http://server.example.com/chat"),
             "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
         ),
@@ -433,7 +412,7 @@ fn valid_variants_are_accepted() {
 }
 
 #[test]
-fn a1_b1_the_rfc_request_gets_exactly_the_rfc_response() {
+fn the_rfc_request_gets_exactly_the_rfc_response() {
     let config = ServerConfig::default();
     let mut hs = ServerHandshake::new(&config);
     let Ok(Progress::Complete { value, consumed }) = hs.handle_input(R0.as_bytes()) else {
@@ -456,7 +435,7 @@ fn a1_b1_the_rfc_request_gets_exactly_the_rfc_response() {
 }
 
 #[test]
-fn a34_a35_whole_bytewise_and_trailing_bytes_agree() {
+fn whole_bytewise_and_trailing_bytes_agree() {
     let config = ServerConfig::default();
     let frame = b"\x81\x85\x00\x00\x00\x00Hello";
     let whole_r0 = whole(&config, R0.as_bytes()).unwrap().unwrap();
@@ -519,7 +498,7 @@ fn finished_handshakes_repeat_their_outcome_and_consume_nothing() {
 }
 
 #[test]
-fn a37_limits_answer_414_and_431_without_unbounded_buffering() {
+fn limits_answer_414_and_431_without_unbounded_buffering() {
     let mut config = ServerConfig::default();
     config
         .limits_mut()
@@ -617,7 +596,7 @@ fn request_exposes_path_query_origin_and_headers() {
     assert_eq!(req.origin(), Some("https://good.example"));
     assert_eq!(req.header("cookie"), Some(&b"a=b"[..]));
     assert_eq!(req.headers().len(), 7);
-    // A28: origin policy.
+    // Origin policy (RFC 6455 §4.2.2).
     assert_eq!(req.check_origin(&["https://GOOD.example"]), Ok(()));
     let r = req.check_origin(&["https://other.example"]).unwrap_err();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
@@ -631,7 +610,7 @@ fn request_exposes_path_query_origin_and_headers() {
 }
 
 #[test]
-fn a30_a40_a41_application_rejections() {
+fn application_rejections() {
     let not_found = Rejection::new(StatusCode::NOT_FOUND).unwrap();
     assert!(
         not_found
@@ -678,8 +657,8 @@ fn accept_with_protocols(offer: &str, config: &ServerConfig) -> Option<String> {
 }
 
 #[test]
-fn e1_e9_subprotocol_selection() {
-    // E8: the default config never selects one; the header is then absent (E9, B3).
+fn subprotocol_selection() {
+    // The default config never selects one; the header is then absent (RFC 6455 §4.2.2).
     let none = ServerConfig::default();
     assert_eq!(accept_with_protocols("foo, bar", &none), None);
     // Server preference order wins over the client's (preference list).
@@ -690,7 +669,7 @@ fn e1_e9_subprotocol_selection() {
         Some("bar")
     );
     assert_eq!(accept_with_protocols("baz", &prefs), None);
-    // E2, E3, E5: OWS, several lines, empty elements.
+    // OWS, several lines, empty elements.
     let input = r0_plus(
         "Sec-WebSocket-Protocol: foo , bar\t, \tbaz\t ,  qux\t\t,norf\r\nSec-WebSocket-Protocol: x,,",
     );
@@ -702,7 +681,7 @@ fn e1_e9_subprotocol_selection() {
         value.subprotocols(),
         ["foo", "bar", "baz", "qux", "norf", "x"]
     );
-    // Application choice (a closure over the offers), B6 for a choice not offered.
+    // Application choice (a closure over the offers), and an error for a choice not offered.
     fn choose<'a>(offers: &[&'a str]) -> Option<&'a str> {
         offers.iter().rev().copied().find(|p| p.len() == 3)
     }
@@ -783,19 +762,19 @@ fn extension_offers_go_to_the_negotiators_and_unknown_ones_are_declined() {
     config
         .extension(Box::new(NoParams))
         .extension(Box::new(Other));
-    // G14/G15: unknown offers are ignored, no header.
+    // Unknown offers are ignored, no header.
     assert_eq!(negotiate("foo; bar", &config), (vec![], String::new()));
     assert_eq!(negotiate("foo", &ServerConfig::default()).1, "");
-    // F14: names are case-sensitive.
+    // Names are case-sensitive.
     assert_eq!(negotiate("X-Ext", &config).1, "");
-    // G7/G13 shape: the first acceptable offer wins, later offers of the same name are skipped.
+    // The first acceptable offer wins, later offers of the same name are skipped.
     let (exts, line) = negotiate("x-ext; a=1, x-ext, x-ext", &config);
     assert_eq!(line, "x-ext; ok");
     assert_eq!(exts.len(), 1);
     // The response follows the client's order, each negotiator at most once.
     let (_, line) = negotiate("x-other; q=\"v\", foo, x-ext, x-other", &config);
     assert_eq!(line, "x-other; q=v, x-ext; ok");
-    // F11: lines are one list.
+    // Lines are one list.
     let input = r0_plus("Sec-WebSocket-Extensions: foo\r\nSec-WebSocket-Extensions: x-ext");
     let mut hs = ServerHandshake::new(&config);
     let Ok(Progress::Complete { value, .. }) = hs.handle_input(input.as_bytes()) else {
@@ -810,7 +789,7 @@ fn extension_offers_go_to_the_negotiators_and_unknown_ones_are_declined() {
 }
 
 #[test]
-fn b5_config_headers_come_after_the_mandatory_ones() {
+fn config_headers_come_after_the_mandatory_ones() {
     let mut config = ServerConfig::default();
     config.header("Set-Cookie", "id=1").unwrap();
     assert_eq!(

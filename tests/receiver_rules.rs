@@ -44,7 +44,7 @@ fn fails(stream: &str, code: u16) {
 }
 
 #[test]
-fn i1_to_i4_rfc_examples() {
+fn rfc_6455_examples() {
     client("81 05 48 65 6c 6c 6f", &[Ev::text("Hello")]);
     server("81 85 37 fa 21 3d 7f 9f 4d 51 58", &[Ev::text("Hello")]);
     client("01 03 48 65 6c 80 02 6c 6f", &[Ev::text("Hello")]);
@@ -57,7 +57,7 @@ fn i1_to_i4_rfc_examples() {
 }
 
 #[test]
-fn i5_rsv_bits_without_extension_fail_1002() {
+fn rsv_bits_without_extension_fail_1002() {
     for s in [
         "c1 00", "a1 00", "91 00", "e1 00", "f1 00", "e9 00", "c8 00",
     ] {
@@ -84,7 +84,7 @@ fn rsv1_allowed_only_on_first_data_frame_when_negotiated() {
 }
 
 #[test]
-fn i6_i7_reserved_opcodes_fail_1002() {
+fn reserved_opcodes_fail_1002() {
     for s in [
         "83 00",
         "84 01 00",
@@ -102,14 +102,14 @@ fn i6_i7_reserved_opcodes_fail_1002() {
 }
 
 #[test]
-fn i8_fragmented_control_frames_fail_1002() {
+fn fragmented_control_frames_fail_1002() {
     for s in ["09 00", "0a 00", "08 00"] {
         fails(s, 1002);
     }
 }
 
 #[test]
-fn i9_i10_continuation_rules() {
+fn continuation_rules() {
     for s in ["00 00", "80 00", "80 05 48 65 6c 6c 6f"] {
         fails(s, 1002);
     }
@@ -118,7 +118,7 @@ fn i9_i10_continuation_rules() {
 }
 
 #[test]
-fn i11_invalid_header_fails_before_the_rest_arrives() {
+fn invalid_header_fails_before_the_rest_arrives() {
     let got = receive(
         Role::Client,
         RecvConfig::default(),
@@ -129,7 +129,7 @@ fn i11_invalid_header_fails_before_the_rest_arrives() {
 }
 
 #[test]
-fn i13_i14_empty_frames_and_several_per_push() {
+fn empty_frames_and_several_per_push() {
     client("81 00", &[Ev::text("")]);
     client("82 00", &[Ev::binary(b"")]);
     client("01 00 00 00 80 00", &[Ev::text("")]);
@@ -138,7 +138,7 @@ fn i13_i14_empty_frames_and_several_per_push() {
 }
 
 #[test]
-fn j_masking_by_role() {
+fn masking_by_role() {
     check_with(
         Role::Server,
         RecvConfig::default(),
@@ -161,7 +161,7 @@ fn j_masking_by_role() {
 }
 
 #[test]
-fn k_payload_lengths() {
+fn payload_lengths() {
     client(
         &format!("82 7d{}", " 01".repeat(125)),
         &[Ev::binary(&[1; 125])],
@@ -172,7 +172,7 @@ fn k_payload_lengths() {
             &[Ev::binary(&vec![2; n])],
         );
     }
-    // K5–K8: non-minimal lengths and the 64-bit top bit.
+    // Non-minimal lengths and the 64-bit top bit.
     fails(&format!("81 7e 00 40{}", " 61".repeat(64)), 1002);
     fails("81 7e 00 00", 1002);
     fails(
@@ -182,7 +182,7 @@ fn k_payload_lengths() {
     fails("89 7e 00 7d", 1002);
     fails("81 7f 80 00 00 00 00 00 00 00", 1002);
     fails("81 7f 80 80 80 80 80 80 80 80", 1002);
-    // K9: legal but beyond the limit: 1009 at the header.
+    // Legal but beyond the limit: 1009 at the header.
     fails("82 7f 00 20 00 00 00 00 00 00", 1009);
     // The named relaxation accepts non-minimal data-frame lengths.
     let mut relaxed = RecvConfig::default();
@@ -196,7 +196,7 @@ fn k_payload_lengths() {
 }
 
 #[test]
-fn l_control_frames() {
+fn control_frames() {
     client("89 05 48 65 6c 6c 6f", &[Ev::Ping(b"Hello".to_vec())]);
     client("89 00", &[Ev::Ping(vec![])]);
     client(
@@ -222,14 +222,14 @@ fn l_control_frames() {
 }
 
 #[test]
-fn m_fragmentation() {
+fn fragmentation() {
     client(
         "01 01 61 80 01 62 81 01 63",
         &[Ev::text("ab"), Ev::text("c")],
     );
     client("02 02 48 65 80 03 6c 6c 6f", &[Ev::binary(b"Hello")]);
     client("01 00 00 02 68 69 80 00", &[Ev::text("hi")]);
-    // M10: a Close in the middle of a message ends everything; the partial message is dropped.
+    // A Close in the middle of a message ends everything; the partial message is dropped.
     client(
         "01 09 66 72 61 67 6d 65 6e 74 31 88 02 03 e8 80 09 66 72 61 67 6d 65 6e 74 32",
         &[Ev::Close(Some((1000, String::new())))],
@@ -237,7 +237,7 @@ fn m_fragmentation() {
 }
 
 #[test]
-fn m4_streamed_text_is_cut_at_code_points() {
+fn streamed_text_is_cut_at_code_points() {
     let got = receive(
         Role::Client,
         RecvConfig::default(),
@@ -251,7 +251,7 @@ fn m4_streamed_text_is_cut_at_code_points() {
 }
 
 #[test]
-fn m9_fragment_count_limit() {
+fn fragment_count_limit() {
     let mut config = RecvConfig::default();
     config.max_fragments = Some(2);
     check_with(
@@ -269,7 +269,7 @@ fn m9_fragment_count_limit() {
 }
 
 #[test]
-fn n_utf8() {
+fn utf8_validation() {
     let kosme = String::from_utf8(hex("ce ba e1 bd b9 cf 83 ce bc ce b5")).unwrap();
     client(
         "81 0b ce ba e1 bd b9 cf 83 ce bc ce b5",
@@ -297,9 +297,9 @@ fn n_utf8() {
 }
 
 #[test]
-fn n5_to_n8_utf8_fails_fast_before_fin() {
+fn utf8_fails_fast_before_fin() {
     let cfg = RecvConfig::default();
-    // N5: valid first fragment, then an invalid non-final one: fails at once.
+    // A valid first fragment, then an invalid non-final one: fails at once.
     let a = hex("01 0b ce ba e1 bd b9 cf 83 ce bc ce b5");
     let b = hex("00 04 f4 90 80 80");
     let got = receive(Role::Client, cfg, Delivery::Messages, &[&a]);
@@ -308,7 +308,7 @@ fn n5_to_n8_utf8_fails_fast_before_fin() {
         receive(Role::Client, cfg, Delivery::Messages, &[&a, &b]),
         [Ev::Fail(1007)]
     );
-    // N6: only the first two bytes of the bad sequence.
+    // Only the first two bytes of the bad sequence.
     assert_eq!(
         receive(
             Role::Client,
@@ -318,7 +318,7 @@ fn n5_to_n8_utf8_fails_fast_before_fin() {
         ),
         [Ev::Fail(1007)]
     );
-    // N7: inside one frame whose announced payload has not all arrived.
+    // Inside one frame whose announced payload has not all arrived.
     let head = hex("81 15 ce ba e1 bd b9 cf 83 ce bc ce b5");
     assert!(receive(Role::Client, cfg, Delivery::Messages, &[&head]).is_empty());
     assert_eq!(
@@ -341,7 +341,7 @@ fn n5_to_n8_utf8_fails_fast_before_fin() {
         ),
         [Ev::Fail(1007)]
     );
-    // N8: the second byte is already impossible.
+    // The second byte is already impossible.
     for (lead, next) in [(0xe0, 0x80), (0xed, 0xa0), (0xf0, 0x8f), (0xf4, 0x90)] {
         let first = [0x01, 0x01, lead];
         assert!(receive(Role::Client, cfg, Delivery::Messages, &[&first]).is_empty());
@@ -369,7 +369,7 @@ fn n5_to_n8_utf8_fails_fast_before_fin() {
 }
 
 #[test]
-fn n15_skipping_validation_is_a_named_relaxation() {
+fn skipping_validation_is_a_named_relaxation() {
     let mut config = RecvConfig::default();
     config.validate_utf8 = false;
     let got = receive(
@@ -389,7 +389,7 @@ fn n15_skipping_validation_is_a_named_relaxation() {
 }
 
 #[test]
-fn o_close_frames() {
+fn close_frames() {
     client("88 00", &[Ev::Close(None)]);
     fails("88 01 03", 1002);
     fails("88 01 0e", 1002);
@@ -427,7 +427,7 @@ fn o_close_frames() {
 }
 
 #[test]
-fn p3_everything_after_close_is_ignored() {
+fn everything_after_close_is_ignored() {
     client("88 00 81 00 89 00 88 02 03 e8", &[Ev::Close(None)]);
     let mut config = RecvConfig::default();
     config.allowed_rsv = Rsv::RSV1;
@@ -440,16 +440,16 @@ fn p3_everything_after_close_is_ignored() {
 }
 
 #[test]
-fn p11_s5_nothing_after_a_failure() {
+fn nothing_after_a_failure() {
     fails("83 00 89 00", 1002);
     fails("81 01 ff 81 01 61 89 00", 1007);
 }
 
 #[test]
-fn q_limits_are_checked_at_the_header() {
+fn limits_are_checked_at_the_header() {
     let mut config = RecvConfig::default();
     config.max_message_size = 20 * 1024;
-    // Q2: 204800 bytes announced by a masked frame: 1009 with only the header received.
+    // 204800 bytes announced by a masked frame: 1009 with only the header received.
     let got = receive(
         Role::Server,
         config,
@@ -457,7 +457,7 @@ fn q_limits_are_checked_at_the_header() {
         &[&hex("82 ff 00 00 00 00 00 03 20 00 01 02 03 04")],
     );
     assert_eq!(got, [Ev::Fail(1009)]);
-    // Q3: the sum of fragments crosses the limit at the second header.
+    // The sum of fragments crosses the limit at the second header.
     config.max_message_size = 10;
     let got = receive(
         Role::Client,
@@ -466,7 +466,7 @@ fn q_limits_are_checked_at_the_header() {
         &[&hex("01 06 61 61 61 61 61 61"), &hex("80 06")],
     );
     assert_eq!(got, [Ev::Fail(1009)]);
-    // Q4: control frames do not count.
+    // Control frames do not count.
     check_with(
         Role::Client,
         config,
@@ -491,7 +491,7 @@ fn q_limits_are_checked_at_the_header() {
 }
 
 #[test]
-fn s2_empty_pushes_change_nothing() {
+fn empty_pushes_change_nothing() {
     let a = hex("81 05 48 65");
     let b = hex("6c 6c 6f");
     let got = receive(

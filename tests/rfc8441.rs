@@ -57,7 +57,7 @@ impl ClientNegotiator for Ext {
 }
 
 #[test]
-fn t2_a_valid_extended_connect_is_exposed() {
+fn a_valid_extended_connect_is_exposed() {
     let list = base();
     let req = parse_connect_request(&list).unwrap();
     assert_eq!(req.scheme(), "https");
@@ -74,7 +74,7 @@ fn t2_a_valid_extended_connect_is_exposed() {
 }
 
 #[test]
-fn t3_a_key_is_ignored_and_no_accept_is_sent() {
+fn a_key_is_ignored_and_no_accept_is_sent() {
     let list = with("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==");
     let accepted = parse_connect_request(&list)
         .unwrap()
@@ -88,7 +88,7 @@ fn t3_a_key_is_ignored_and_no_accept_is_sent() {
 }
 
 #[test]
-fn t2_t3_t5_invalid_requests_are_refused_with_their_status() {
+fn invalid_requests_are_refused_with_their_status() {
     type Case = (
         &'static str,
         Vec<(&'static str, &'static str)>,
@@ -97,25 +97,25 @@ fn t2_t3_t5_invalid_requests_are_refused_with_their_status() {
     );
     let cases: Vec<Case> = vec![
         (
-            "T2 no :path",
+            "no :path",
             without(":path"),
             ConnectError::MissingPseudoHeader(":path"),
             400,
         ),
         (
-            "T2 no :scheme",
+            "no :scheme",
             without(":scheme"),
             ConnectError::MissingPseudoHeader(":scheme"),
             400,
         ),
         (
-            "T2 no :authority",
+            "no :authority",
             without(":authority"),
             ConnectError::MissingPseudoHeader(":authority"),
             400,
         ),
         (
-            "T2 no :protocol",
+            "no :protocol",
             without(":protocol"),
             ConnectError::NotExtendedConnect,
             400,
@@ -127,7 +127,7 @@ fn t2_t3_t5_invalid_requests_are_refused_with_their_status() {
             400,
         ),
         (
-            "T5 :protocol on GET",
+            ":protocol on GET",
             {
                 let mut v = base();
                 v[0] = (":method", "GET");
@@ -137,7 +137,7 @@ fn t2_t3_t5_invalid_requests_are_refused_with_their_status() {
             400,
         ),
         (
-            "T5 other protocol",
+            "other protocol",
             {
                 let mut v = base();
                 v[1] = (":protocol", "webtransport");
@@ -147,13 +147,13 @@ fn t2_t3_t5_invalid_requests_are_refused_with_their_status() {
             400,
         ),
         (
-            "T3 connection",
+            "connection header",
             with("connection", "upgrade"),
             ConnectError::Malformed,
             400,
         ),
         (
-            "T3 upgrade",
+            "upgrade header",
             with("upgrade", "websocket"),
             ConnectError::Malformed,
             400,
@@ -249,7 +249,7 @@ fn t2_t3_t5_invalid_requests_are_refused_with_their_status() {
 }
 
 #[test]
-fn t4_t9_client_and_server_agree_on_subprotocol_and_extensions() {
+fn client_and_server_agree_on_subprotocol_and_extensions() {
     let mut config = ServerConfig::default();
     config.subprotocols(["superchat", "chat"]).unwrap();
     config.extension(Box::new(Ext));
@@ -296,7 +296,7 @@ fn t4_t9_client_and_server_agree_on_subprotocol_and_extensions() {
     );
     let negotiated = client.check_response(&response).unwrap();
     assert_eq!(&negotiated, accepted.negotiated());
-    // An application-chosen protocol, and B6 over HTTP/2 too.
+    // An application-chosen protocol, and the refusal of one not offered, over HTTP/2 too.
     assert_eq!(
         request
             .accept_with(&config, Some("chat"), &[])
@@ -309,7 +309,7 @@ fn t4_t9_client_and_server_agree_on_subprotocol_and_extensions() {
 }
 
 #[test]
-fn t4_client_checks_of_the_response() {
+fn client_checks_of_the_response() {
     let mut req = ClientRequest::new("h", "/").unwrap();
     req.subprotocols(["chat"]).unwrap();
     req.extension(Box::new(Ext));

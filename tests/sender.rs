@@ -40,7 +40,7 @@ impl rand_core::TryRng for Counter {
 impl rand_core::TryCryptoRng for Counter {}
 
 #[test]
-fn r1_r2_server_frames_use_the_minimal_length() {
+fn server_frames_use_the_minimal_length() {
     let mut out = Vec::new();
     server().text("Hello", true, &mut out).unwrap();
     assert_eq!(out, hex("81 05 48 65 6c 6c 6f"));
@@ -64,7 +64,7 @@ fn r1_r2_server_frames_use_the_minimal_length() {
 }
 
 #[test]
-fn r3_r4_r6_client_frames_are_masked() {
+fn client_frames_are_masked() {
     let mut out = Vec::new();
     client().text("Hello", true, &mut out).unwrap();
     assert_eq!(out, hex("81 85 37 fa 21 3d 7f 9f 4d 51 58"));
@@ -92,7 +92,7 @@ fn r3_r4_r6_client_frames_are_masked() {
 }
 
 #[test]
-fn j7_keys_are_fresh_per_frame_from_the_generator() {
+fn keys_are_fresh_per_frame_from_the_generator() {
     let mut tx = Sender::client(SendConfig::default(), Counter(1));
     let (mut a, mut b) = (Vec::new(), Vec::new());
     tx.text("same", true, &mut a).unwrap();
@@ -103,11 +103,11 @@ fn j7_keys_are_fresh_per_frame_from_the_generator() {
 }
 
 #[test]
-fn m5_m7_m8_fragmentation() {
+fn fragmentation() {
     let mut tx = server();
     let mut out = Vec::new();
     tx.text("Hel", false, &mut out).unwrap();
-    tx.ping(b"", &mut out).unwrap(); // M8: control frames between fragments
+    tx.ping(b"", &mut out).unwrap(); // control frames between fragments
     tx.text("lo", true, &mut out).unwrap();
     assert_eq!(out, hex("01 03 48 65 6c 89 00 80 02 6c 6f"));
     // By configuration: 10 bytes in frames of 4.
@@ -126,7 +126,7 @@ fn m5_m7_m8_fragmentation() {
 }
 
 #[test]
-fn m6_a_second_message_while_one_is_open_is_refused() {
+fn a_second_message_while_one_is_open_is_refused() {
     let mut tx = server();
     let mut out = Vec::new();
     tx.binary(b"a", false, &mut out).unwrap();
@@ -143,7 +143,7 @@ fn m6_a_second_message_while_one_is_open_is_refused() {
 }
 
 #[test]
-fn l11_control_payload_limits() {
+fn control_payload_limits() {
     let mut out = Vec::new();
     server().ping(b"", &mut out).unwrap();
     server().ping(b"hi", &mut out).unwrap();
@@ -157,7 +157,7 @@ fn l11_control_payload_limits() {
 }
 
 #[test]
-fn o14_to_o17_close_frames() {
+fn close_frames() {
     let cases: [(Option<(u16, &str)>, &str); 4] = [
         (None, "88 00"),
         (Some((1000, "")), "88 02 03 e8"),
@@ -206,7 +206,7 @@ fn o14_to_o17_close_frames() {
 }
 
 #[test]
-fn p4_r10_no_data_after_close_but_control_frames_are_fine() {
+fn no_data_after_close_but_control_frames_are_fine() {
     let mut tx = server();
     let mut out = Vec::new();
     tx.close(
