@@ -7,7 +7,7 @@ use super::message::{MessageStage, Text};
 use super::{Event, Kind, RecvConfig};
 use crate::Role;
 use crate::error::ProtocolError;
-use crate::frame::{CloseFrame, FrameHeader, Opcode};
+use crate::frame::{CloseFrame, FrameHeader, Opcode, apply_mask};
 
 /// What one call of [`Decoder::decode`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -256,31 +256,38 @@ impl Decoder {
         if let Err(e) = self.check_data_header(&h) {
             return Err(self.fail(e));
         }
-        let kind = self.message.begin_frame(&h, self.inflating);
-        let compressed = self.message.compressed();
-        let mut payload = Payload::new(&h);
-        let total = usize::try_from(h.payload_len)
-            .ok()
-            .and_then(|len| n.checked_add(len));
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "check_frame_size keeps data frames within usize"
+        )]
+        let total = n.checked_add(h.payload_len as usize);
         let whole = h.fin && h.opcode.is_data_start();
-        if whole && let Some(total) = total.filter(|&t| t <= buf.len()) {
-            // Fast path: a whole single-frame message already in the buffer.
-            payload.unmask(&mut buf[n..total]);
-            self.message.end_message();
+        if whole
+            && let Some(total) = total
+            && let Some(payload) = buf.get_mut(n..total)
+        {
+            // Fast path: a whole single-frame message already in the buffer needs no frame
+            // or fragment state.
+            let kind = self.message.begin_message(&h, self.inflating);
+            if let Some(key) = h.mask {
+                apply_mask(payload, key, 0);
+            }
             return Ok(RawStep {
                 consumed: total,
                 event: Some(RawEvent::Data {
                     kind,
                     range: n..total,
                     fin: true,
-                    compressed,
+                    compressed: self.message.compressed(),
                     validated: false,
                 }),
             });
         }
+        let kind = self.message.begin_frame(&h, self.inflating);
+        let compressed = self.message.compressed();
         let held = total.filter(|_| self.hold && whole && !compressed);
         let f = Frame {
-            payload,
+            payload: Payload::new(&h),
             kind,
             fin: h.fin,
             compressed,

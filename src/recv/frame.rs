@@ -63,24 +63,21 @@ fn check_mask_rsv(
         (Role::Client, true) => return Err(ProtocolError::MaskedFrame),
         _ => {}
     }
-    let allowed = if opcode.is_data_start() {
-        config.allowed_rsv
-    } else {
-        Rsv::NONE
-    };
-    if !allowed.contains(rsv) {
+    let allowed = rsv.is_empty() || (opcode.is_data_start() && config.allowed_rsv.contains(rsv));
+    if !allowed {
         return Err(ProtocolError::ReservedBits(rsv.bits()));
     }
     Ok(())
 }
 
 /// RFC 6455 §10.4: a frame larger than the endpoint accepts is refused at its header (1009),
-/// before any of its payload is buffered. Control frames are bounded by the header codec.
-/// Judged after sequencing (a stray continuation is a 1002 whatever its size).
+/// before any of its payload is buffered; so a data frame's length fits in `usize` once it
+/// passed. Control frames are bounded by the header codec. Judged after sequencing (a stray
+/// continuation is a 1002 whatever its size).
 #[inline(always)]
 pub(super) fn check_frame_size(config: &RecvConfig, h: &FrameHeader) -> Result<(), ProtocolError> {
     let max = config.max_frame_payload.min(usize::MAX as u64);
-    if h.payload_len > max && !h.opcode.is_control() {
+    if h.payload_len > max {
         return Err(ProtocolError::FrameTooLarge {
             len: h.payload_len,
             max,

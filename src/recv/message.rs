@@ -82,37 +82,40 @@ impl MessageStage {
         config: &RecvConfig,
         h: &FrameHeader,
     ) -> Result<(), ProtocolError> {
-        let so_far = self.current.map_or(
-            Progress {
-                size: 0,
-                fragments: 0,
-            },
-            |p| p,
-        );
-        let total = so_far.size.saturating_add(h.payload_len);
+        let size = self.current.map_or(0, |p| p.size);
+        let total = size.saturating_add(h.payload_len);
         let max = config.max_message_size.min(usize::MAX as u64);
         if total > max {
             return Err(ProtocolError::MessageTooLarge { len: total, max });
         }
         if let Some(max) = config.max_fragments
-            && so_far.fragments >= max
+            && self.current.map_or(0, |p| p.fragments) >= max
         {
             return Err(ProtocolError::TooManyFragments { max });
         }
         Ok(())
     }
 
-    /// Starts a data frame that passed the checks; returns the message's kind.
+    /// Starts a data message (its first frame passed the checks); returns its kind. Enough
+    /// on its own for a single-frame message that is all there.
+    #[inline(always)]
+    pub(super) fn begin_message(&mut self, h: &FrameHeader, inflating: bool) -> Kind {
+        self.compressed = inflating && h.rsv.contains(Rsv::RSV1);
+        self.kind = if h.opcode == Opcode::Text {
+            self.utf8.reset();
+            Kind::Text
+        } else {
+            Kind::Binary
+        };
+        self.kind
+    }
+
+    /// Starts a data frame that passed the checks and whose payload is still arriving;
+    /// returns the message's kind.
     #[inline(always)]
     pub(super) fn begin_frame(&mut self, h: &FrameHeader, inflating: bool) -> Kind {
         if h.opcode.is_data_start() {
-            self.kind = if h.opcode == Opcode::Text {
-                Kind::Text
-            } else {
-                Kind::Binary
-            };
-            self.compressed = inflating && h.rsv.contains(Rsv::RSV1);
-            self.utf8.reset();
+            self.begin_message(h, inflating);
         }
         let p = self.current.get_or_insert(Progress {
             size: 0,
