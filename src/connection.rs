@@ -5,11 +5,23 @@
 //!
 //! | state | meaning | leaves when |
 //! | --- | --- | --- |
-//! | `Connecting` | the opening handshake is in progress (RFC 6455 §4) | the handshake completes → `Open`; it fails, or `close()` is called → `Closed` |
-//! | `Open` | messages flow both ways | we send Close → `CloseSent`; the peer's Close arrives → `CloseReceived`; a protocol error, EOF or a timeout → `Closed` |
-//! | `CloseSent` | our Close is out; we still read (and answer pings) until the peer's Close (§5.5.1, §7.1.2) | the peer's Close, EOF, a protocol error or the close timeout → `Closed` |
-//! | `CloseReceived` | the peer's Close arrived and our reply is queued; no more data may be sent | the reply is queued at once, so this passes straight to `Closed` |
+//! | `Connecting` | the opening handshake is in progress (RFC 6455 §4) | the handshake completes → `Open`; it fails, EOF, the handshake timeout, or `close()` → `Closed` |
+//! | `Open` | messages flow both ways | we send Close → `CloseSent`; the peer's Close arrives (our reply is queued at once) → `Closed`; a protocol error, EOF or the idle timeout → `Closed` |
+//! | `CloseSent` | our Close is out; we still read (and answer pings) until the peer's Close (§5.5.1, §7.1.2) | the peer's Close, EOF, a protocol error, the idle or the close timeout → `Closed` |
 //! | `Closed` | both Close frames exchanged, or the connection failed or ended abnormally; input is ignored | never |
+//!
+//! # Timers
+//! One table of deadlines, each running only in the states shown; [`Connection::poll_timeout`]
+//! is the earliest, [`Connection::handle_timeout`] fires what is due. The clock starts at the
+//! first `handle_timeout`: until then `poll_timeout` says "now" (`Duration::ZERO`) so that any
+//! run loop calls it at once.
+//!
+//! | timer | runs in | from | fires |
+//! | --- | --- | --- | --- |
+//! | handshake ([`Config::handshake_timeout`], 10 s) | `Connecting` | the start of the clock | `Closed`, 1006, close the transport |
+//! | keepalive ([`Config::keepalive_interval`], off) | `Open` | the last input | sends a Ping, once per quiet spell |
+//! | idle ([`Config::idle_timeout`], off) | `Open`, `CloseSent` | the last input | `Closed`, 1006, close the transport |
+//! | close ([`Config::close_timeout`], 30 s) | `CloseSent`; a client's `Closed` until the server's EOF | our Close / the peer's Close | `Closed`, 1006 (if not yet), close the transport |
 //!
 //! Every transition is made by a method of this file. Once `Closed`, the caller closes the
 //! transport when [`Connection::should_close_transport`] says so: at once for a server (it
@@ -56,6 +68,13 @@ pub struct Config {
     /// unanswered until the output drains (RFC 6455 §5.5.3 allows answering only the most
     /// recent), so a ping flood cannot grow memory. Default 16.
     pub max_pending_pongs: usize,
+    /// How long the opening handshake may take, from the first [`Connection::handle_timeout`]
+    /// (which starts the clock) until the request (server) or response (client) is complete;
+    /// past it the connection is `Closed` with 1006 and the transport should be closed — no
+    /// HTTP response is sent, as with Python's `websockets` `open_timeout`. It bounds what a
+    /// peer that sends nothing, or trickles its request a byte at a time, can hold. Default
+    /// 10 s (as `websockets`); `None` disables it.
+    pub handshake_timeout: Option<Duration>,
     /// How long to wait for the closing handshake to finish (our Close sent, the peer's not
     /// yet here; or, for a client, the server's EOF after both Closes) before giving up and
     /// closing the transport. Default 30 s (as Node's `ws`).
@@ -81,6 +100,7 @@ impl Default for Config {
             delivery: Delivery::Messages,
             auto_pong: true,
             max_pending_pongs: 16,
+            handshake_timeout: Some(Duration::from_secs(10)),
             close_timeout: Some(Duration::from_secs(30)),
             keepalive_interval: None,
             idle_timeout: None,
@@ -99,8 +119,6 @@ pub enum State {
     Open,
     /// Our Close was sent; waiting for the peer's.
     CloseSent,
-    /// The peer's Close arrived; our reply is queued.
-    CloseReceived,
     /// Finished; input is ignored.
     Closed,
 }
@@ -216,31 +234,103 @@ const OWNED_MIN_LEN: usize = 1024;
 /// Buffers above this capacity are released once drained.
 const RETAIN_CAPACITY: usize = 256 * 1024;
 
+/// `after` from `now`; before the clock starts (`now` unknown), from zero — such deadlines
+/// move to the start of the clock when it starts.
+fn deadline(now: Option<Duration>, after: Option<Duration>) -> Option<Duration> {
+    after.map(|t| now.unwrap_or(Duration::ZERO) + t)
+}
+
+/// A connection timer; see the [module docs](self#timers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timer {
+    Handshake,
+    Close,
+    Keepalive,
+    Idle,
+}
+
+impl Timer {
+    const ALL: [Self; 4] = [Self::Handshake, Self::Close, Self::Keepalive, Self::Idle];
+}
+
+/// The deadline of each [`Timer`], or `None` when it is not running (quinn-proto's
+/// `TimerTable` is the model).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct TimerTable([Option<Duration>; 4]);
+
+impl TimerTable {
+    fn set(&mut self, timer: Timer, at: Option<Duration>) {
+        self.0[timer as usize] = at;
+    }
+
+    fn stop(&mut self, timer: Timer) {
+        self.set(timer, None);
+    }
+
+    /// Moves every running deadline `by` later.
+    fn shift(&mut self, by: Duration) {
+        for at in self.0.iter_mut().flatten() {
+            *at += by;
+        }
+    }
+
+    /// The earliest deadline.
+    fn next(&self) -> Option<Duration> {
+        self.0.iter().flatten().min().copied()
+    }
+
+    /// Stops and returns the first timer due at `now` (in [`Timer::ALL`] order).
+    fn pop_due(&mut self, now: Duration) -> Option<Timer> {
+        let due = Timer::ALL
+            .into_iter()
+            .find(|&t| self.0[t as usize].is_some_and(|at| at <= now))?;
+        self.stop(due);
+        Some(due)
+    }
+}
+
+/// The state, the handshake it needs while `Connecting`, and the timers it runs.
+#[derive(Debug)]
+struct Phase {
+    state: State,
+    handshake: Handshake,
+    timers: TimerTable,
+}
+
+impl Phase {
+    /// Any state → `Closed`: no timer runs any more (a client's wait for the server's EOF
+    /// is set again where it applies).
+    fn close(&mut self) {
+        self.state = State::Closed;
+        self.handshake = Handshake::Done;
+        self.timers = TimerTable::default();
+    }
+}
+
 /// One WebSocket endpoint; see the [module docs](self).
 #[derive(Debug)]
 pub struct Connection<M: MaskGen = Unmasked> {
     role: Role,
-    state: State,
+    phase: Phase,
     config: Config,
-    handshake: Handshake,
     negotiated: Negotiated,
     path: Option<String>,
     receiver: Receiver,
     sender: Sender<M>,
     /// permessage-deflate for what we send, once agreed.
     compressor: Option<Compressor>,
-    pending: Option<Pending>,
+    /// Events the connection made itself, in order, before the receiver's.
+    pending: VecDeque<Pending>,
     /// Output not yet transmitted: `out[sent..]`, with the payloads of owned sends spliced in
     /// at their positions (`owned`, in order; each `(position in out, bytes, bytes sent)`).
     out: Vec<u8>,
     sent: usize,
     owned: VecDeque<(usize, Vec<u8>, usize)>,
     pending_pongs: usize,
-    /// The last time given to `handle_timeout`.
-    now: Duration,
-    last_input: Duration,
-    close_deadline: Option<Duration>,
-    keepalive_sent: bool,
+    /// The last time given to `handle_timeout`; `None` until the clock starts.
+    now: Option<Duration>,
+    /// The peer's end of stream was seen, or we gave up on the peer (a timeout): the
+    /// transport may be closed whatever the role.
     eof: bool,
     /// EOF arrived while open: report 1006 once the buffered events are delivered.
     eof_pending: bool,
@@ -255,8 +345,8 @@ impl Connection<Unmasked> {
     pub fn server(server: Arc<ServerConfig>, config: Config) -> Self {
         let hs = ServerHandshake::new(&server);
         let mut c = Self::build(Role::Server, Sender::server(config.send), config);
-        c.state = State::Connecting;
-        c.handshake = Handshake::Server(hs, server);
+        c.phase.state = State::Connecting;
+        c.phase.handshake = Handshake::Server(hs, server);
         c
     }
 
@@ -286,9 +376,9 @@ impl<M: MaskGen> Connection<M> {
             Sender::client_with(config.send, masks),
             config,
         );
-        c.state = State::Connecting;
+        c.phase.state = State::Connecting;
         c.out.extend_from_slice(handshake.request_bytes());
-        c.handshake = Handshake::Client(handshake);
+        c.phase.handshake = Handshake::Client(handshake);
         c
     }
 
@@ -307,23 +397,23 @@ impl<M: MaskGen> Connection<M> {
     fn build(role: Role, sender: Sender<M>, config: Config) -> Self {
         Self {
             role,
-            state: State::Open,
+            phase: Phase {
+                state: State::Open,
+                handshake: Handshake::Done,
+                timers: TimerTable::default(),
+            },
             config,
-            handshake: Handshake::Done,
             negotiated: Negotiated::default(),
             path: None,
             receiver: Receiver::with_delivery(role, config.recv, config.delivery),
             sender,
             compressor: None,
-            pending: None,
+            pending: VecDeque::new(),
             out: Vec::new(),
             sent: 0,
             owned: VecDeque::new(),
             pending_pongs: 0,
-            now: Duration::ZERO,
-            last_input: Duration::ZERO,
-            close_deadline: None,
-            keepalive_sent: false,
+            now: None,
             eof: false,
             eof_pending: false,
             failed: false,
@@ -337,7 +427,7 @@ impl<M: MaskGen> Connection<M> {
 
     /// The current state.
     pub fn state(&self) -> State {
-        self.state
+        self.phase.state
     }
 
     /// What the handshake agreed on (subprotocol, extensions).
@@ -352,12 +442,11 @@ impl<M: MaskGen> Connection<M> {
 
     /// Feeds bytes read from the transport.
     pub fn handle_input(&mut self, bytes: &[u8]) {
-        if self.state == State::Closed || bytes.is_empty() {
+        if self.phase.state == State::Closed || bytes.is_empty() {
             return;
         }
-        self.last_input = self.now;
-        self.keepalive_sent = false;
-        let rest = match self.state {
+        self.input_arrived();
+        let rest = match self.phase.state {
             State::Connecting => match self.handle_handshake(bytes) {
                 Some(consumed) => bytes.get(consumed..).unwrap_or_default(),
                 None => return,
@@ -370,7 +459,7 @@ impl<M: MaskGen> Connection<M> {
     /// Room to read transport bytes into directly (no copy), once the handshake is done; then
     /// call [`Connection::commit_input`]. While `Connecting`, use `handle_input`.
     pub fn input_buffer(&mut self, min: usize) -> Option<&mut [u8]> {
-        match self.state {
+        match self.phase.state {
             State::Connecting | State::Closed => None,
             _ => Some(self.receiver.spare_capacity(min)),
         }
@@ -379,16 +468,32 @@ impl<M: MaskGen> Connection<M> {
     /// Marks `n` bytes written into [`Connection::input_buffer`] as received.
     pub fn commit_input(&mut self, n: usize) {
         if n > 0 {
-            self.last_input = self.now;
-            self.keepalive_sent = false;
+            self.input_arrived();
             self.receiver.commit(n);
         }
+    }
+
+    /// Input restarts the keepalive and idle timers (from the last time given).
+    fn input_arrived(&mut self) {
+        if let Some(now) = self.now
+            && matches!(self.phase.state, State::Open | State::CloseSent)
+        {
+            self.arm_quiet_timers(now);
+        }
+    }
+
+    /// The keepalive and idle timers, counted from `since`: keepalive only while `Open`.
+    fn arm_quiet_timers(&mut self, since: Duration) {
+        let keepalive = self.config.keepalive_interval.filter(|_| self.phase.state == State::Open);
+        self.phase.timers.set(Timer::Keepalive, keepalive.map(|t| since + t));
+        self.phase.timers
+            .set(Timer::Idle, self.config.idle_timeout.map(|t| since + t));
     }
 
     /// Runs the opening handshake on `bytes`; returns how many belonged to it once it
     /// completes (`None` while it needs more, or when it failed).
     fn handle_handshake(&mut self, bytes: &[u8]) -> Option<usize> {
-        match &mut self.handshake {
+        match &mut self.phase.handshake {
             Handshake::Server(hs, server) => match hs.handle_input(bytes) {
                 Ok(Progress::NeedMore) => None,
                 Ok(Progress::Complete {
@@ -426,9 +531,13 @@ impl<M: MaskGen> Connection<M> {
 
     /// `Connecting` → `Open`.
     fn opened(&mut self) {
-        self.handshake = Handshake::Done;
-        self.state = State::Open;
-        self.pending = Some(Pending::Open);
+        self.phase.handshake = Handshake::Done;
+        self.phase.state = State::Open;
+        self.phase.timers.stop(Timer::Handshake);
+        if let Some(now) = self.now {
+            self.arm_quiet_timers(now);
+        }
+        self.pending.push_back(Pending::Open);
         self.apply_extensions();
     }
 
@@ -457,9 +566,15 @@ impl<M: MaskGen> Connection<M> {
             reason: "",
         };
         let _ = self.sender.close(Some(frame), &mut self.out);
-        self.state = State::Closed;
+        self.closed();
         self.failed = true;
-        self.pending = Some(Pending::Error(Error::Extension(e)));
+        self.pending.push_back(Pending::Error(Error::Extension(e)));
+    }
+
+    /// Any state → `Closed`: no timer runs any more but a client's wait for the server's
+    /// EOF (set by the caller where it applies).
+    fn closed(&mut self) {
+        self.phase.close();
     }
 
     /// The permessage-deflate compressor, when the extension is agreed and we compress.
@@ -474,84 +589,83 @@ impl<M: MaskGen> Connection<M> {
 
     /// `Connecting` → `Closed`.
     fn fail_handshake(&mut self, e: Error) {
-        self.handshake = Handshake::Done;
-        self.state = State::Closed;
+        self.closed();
         self.failed = true;
-        self.pending = Some(Pending::Error(e));
+        self.pending.push_back(Pending::Error(e));
     }
 
     /// The transport reached end of stream.
     pub fn handle_eof(&mut self) {
         self.eof = true;
-        match self.state {
+        match self.phase.state {
             State::Closed => {}
             State::Connecting => {
-                self.handshake = Handshake::Done;
-                self.state = State::Closed;
-                self.pending = Some(Pending::Close(CloseCode::ABNORMAL));
+                self.closed();
+                self.pending.push_back(Pending::Close(CloseCode::ABNORMAL));
             }
             _ => {
                 // RFC 6455 §7.1.5: closed without a Close frame: 1006, never sent. Events
                 // already buffered are still delivered first.
-                self.state = State::Closed;
+                self.closed();
                 self.eof_pending = true;
             }
         }
     }
 
     /// Tells the connection the time (a monotonic `Duration` since a fixed origin of the
-    /// caller's choosing); runs whatever timers are due.
+    /// caller's choosing); runs whatever timers are due. The first call starts the clock:
+    /// the handshake deadline, and the keepalive and idle timers of a connection created
+    /// `Open`, count from it.
     pub fn handle_timeout(&mut self, now: Duration) {
-        self.now = now;
-        if let Some(deadline) = self.close_deadline
-            && now >= deadline
-        {
-            self.close_deadline = None;
-            if self.state != State::Closed {
-                self.state = State::Closed;
-                self.pending = Some(Pending::Close(CloseCode::ABNORMAL));
-            }
-            self.eof = true; // give up on the peer: close the transport
-            return;
+        if self.now.is_none() {
+            self.now = Some(now);
+            self.start_clock(now);
         }
-        if !matches!(self.state, State::Open | State::CloseSent) {
-            return;
-        }
-        if let Some(idle) = self.config.idle_timeout
-            && now >= self.last_input + idle
-        {
-            self.state = State::Closed;
-            self.eof = true;
-            self.pending = Some(Pending::Close(CloseCode::ABNORMAL));
-            return;
-        }
-        if let Some(interval) = self.config.keepalive_interval
-            && self.state == State::Open
-            && !self.keepalive_sent
-            && now >= self.last_input + interval
-        {
-            self.keepalive_sent = true;
-            // Cannot fail: an empty payload, and pings are allowed in these states.
-            let _ = self.sender.ping(&[], &mut self.out);
+        self.now = Some(now);
+        while let Some(timer) = self.phase.timers.pop_due(now) {
+            self.fire(timer);
         }
     }
 
-    /// The next time [`Connection::handle_timeout`] must be called, if any timer is running.
-    pub fn poll_timeout(&self) -> Option<Duration> {
-        let mut next = self.close_deadline;
-        let mut earliest = |t: Duration| next = Some(next.map_or(t, |n| n.min(t)));
-        if matches!(self.state, State::Open | State::CloseSent) {
-            if let Some(idle) = self.config.idle_timeout {
-                earliest(self.last_input + idle);
+    fn start_clock(&mut self, now: Duration) {
+        // Deadlines set before the clock started counted from zero.
+        self.phase.timers.shift(now);
+        match self.phase.state {
+            State::Connecting => {
+                let deadline = self.config.handshake_timeout.map(|t| now + t);
+                self.phase.timers.set(Timer::Handshake, deadline);
             }
-            if let Some(interval) = self.config.keepalive_interval
-                && self.state == State::Open
-                && !self.keepalive_sent
-            {
-                earliest(self.last_input + interval);
+            State::Open | State::CloseSent => self.arm_quiet_timers(now),
+            State::Closed => {}
+        }
+    }
+
+    /// A timer is due.
+    fn fire(&mut self, timer: Timer) {
+        match timer {
+            Timer::Keepalive => {
+                // Once per quiet spell: input re-arms it. Cannot fail: an empty payload, and
+                // pings are allowed while `Open`.
+                let _ = self.sender.ping(&[], &mut self.out);
+            }
+            Timer::Handshake | Timer::Idle | Timer::Close => {
+                // Give up on the peer: close the transport, report 1006 if nothing was yet.
+                if self.phase.state != State::Closed {
+                    self.pending.push_back(Pending::Close(CloseCode::ABNORMAL));
+                }
+                self.closed();
+                self.eof = true;
             }
         }
-        next
+    }
+
+    /// The next time [`Connection::handle_timeout`] must be called, if any timer is running;
+    /// `Duration::ZERO` ("now") until the first call has started the clock.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        if self.now.is_none() && self.phase.state != State::Closed {
+            return Some(Duration::ZERO);
+        }
+        self.phase.timers.next()
     }
 
     /// The next event, or `None` until more input arrives.
@@ -560,14 +674,14 @@ impl<M: MaskGen> Connection<M> {
     /// `Some(Err(_))` once when the connection fails; the right Close frame (or HTTP
     /// response) is already queued for [`Connection::poll_transmit`].
     pub fn poll_event(&mut self) -> Option<Result<Event<'_>, Error>> {
-        if let Some(p) = self.pending.take() {
+        if let Some(p) = self.pending.pop_front() {
             return Some(match p {
                 Pending::Open => Ok(Event::Open),
                 Pending::Close(code) => Ok(Event::Close { code, reason: "" }),
                 Pending::Error(e) => Err(e),
             });
         }
-        if matches!(self.state, State::Connecting) || self.failed {
+        if matches!(self.phase.state, State::Connecting) || self.failed {
             return None;
         }
         let event = match self.receiver.poll_event() {
@@ -591,7 +705,7 @@ impl<M: MaskGen> Connection<M> {
                     };
                     let _ = self.sender.close(Some(frame), &mut self.out);
                 }
-                self.state = State::Closed;
+                self.phase.close();
                 self.failed = true;
                 return Some(Err(Error::Protocol(e)));
             }
@@ -615,10 +729,9 @@ impl<M: MaskGen> Connection<M> {
                     Some(f) => (f.code, f.reason),
                     None => (CloseCode::NO_STATUS_RECEIVED, ""),
                 };
-                if self.state == State::Open {
+                if self.phase.state == State::Open {
                     // RFC 6455 §5.5.1: reply with a Close, echoing the code (an empty Close
                     // for an empty one, since 1005 may not be sent).
-                    self.state = State::CloseReceived;
                     let reply = frame.map(|f| CloseFrame {
                         code: f.code,
                         reason: "",
@@ -626,12 +739,12 @@ impl<M: MaskGen> Connection<M> {
                     let _ = self.sender.close(reply, &mut self.out);
                 }
                 // Both Closes are now exchanged.
-                self.state = State::Closed;
-                self.close_deadline = match (self.role, self.config.close_timeout) {
+                self.phase.close();
+                if self.role == Role::Client {
                     // A client waits for the server to close TCP (§7.1.1), but not forever.
-                    (Role::Client, Some(t)) => Some(self.now + t),
-                    _ => None,
-                };
+                    let deadline = deadline(self.now, self.config.close_timeout);
+                    self.phase.timers.set(Timer::Close, deadline);
+                }
                 Event::Close { code, reason }
             }
         }))
@@ -761,13 +874,13 @@ impl<M: MaskGen> Connection<M> {
     /// last bytes are written, and either this is the server (which closes first, RFC 6455
     /// §7.1.1), the connection failed, or the peer already closed / the close timeout passed.
     pub fn should_close_transport(&self) -> bool {
-        self.state == State::Closed
+        self.phase.state == State::Closed
             && !self.wants_write()
             && (self.role == Role::Server || self.failed || self.eof)
     }
 
     fn check_open(&self) -> Result<(), UsageError> {
-        match self.state {
+        match self.phase.state {
             State::Connecting => Err(UsageError::NotOpen),
             State::Open => Ok(()),
             _ => Err(UsageError::SendAfterClose),
@@ -904,9 +1017,9 @@ impl<M: MaskGen> Connection<M> {
     /// [`UsageError::ControlPayloadTooLong`], [`UsageError::NotOpen`] while connecting or
     /// closed.
     pub fn ping(&mut self, payload: &[u8]) -> Result<(), UsageError> {
-        match self.state {
+        match self.phase.state {
             State::Open | State::CloseSent => self.sender.ping(payload, &mut self.out),
-            State::Connecting | State::CloseReceived | State::Closed => Err(UsageError::NotOpen),
+            State::Connecting | State::Closed => Err(UsageError::NotOpen),
         }
     }
 
@@ -917,21 +1030,22 @@ impl<M: MaskGen> Connection<M> {
     /// # Errors
     /// [`UsageError::UnsendableCloseCode`], [`UsageError::CloseReasonTooLong`].
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), UsageError> {
-        match self.state {
+        match self.phase.state {
             State::Open => {
                 self.sender
                     .close(Some(CloseFrame { code, reason }), &mut self.out)?;
-                self.state = State::CloseSent;
-                self.close_deadline = self.config.close_timeout.map(|t| self.now + t);
+                self.phase.state = State::CloseSent;
+                self.phase.timers.stop(Timer::Keepalive);
+                let deadline = deadline(self.now, self.config.close_timeout);
+                self.phase.timers.set(Timer::Close, deadline);
                 Ok(())
             }
             State::Connecting => {
-                self.handshake = Handshake::Done;
-                self.state = State::Closed;
+                self.closed();
                 self.failed = true;
                 Ok(())
             }
-            State::CloseSent | State::CloseReceived | State::Closed => Ok(()),
+            State::CloseSent | State::Closed => Ok(()),
         }
     }
 }

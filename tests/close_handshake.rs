@@ -149,9 +149,11 @@ fn client_waits_for_the_servers_eof_or_the_timeout() {
     assert!(pair.client.should_close_transport());
     // Or the close timeout passes.
     let mut pair = Pair::open(Config::default());
+    pair.client.handle_timeout(std::time::Duration::ZERO); // start the clock
     pair.server.close(CloseCode::NORMAL, "").unwrap();
     pair.drive();
     let deadline = pair.client.poll_timeout().expect("a close timer");
+    assert_eq!(deadline, std::time::Duration::from_secs(30));
     pair.client.handle_timeout(deadline);
     assert!(pair.client.should_close_transport());
 }
