@@ -484,9 +484,15 @@ impl<M: MaskGen> Connection<M> {
 
     /// The keepalive and idle timers, counted from `since`: keepalive only while `Open`.
     fn arm_quiet_timers(&mut self, since: Duration) {
-        let keepalive = self.config.keepalive_interval.filter(|_| self.phase.state == State::Open);
-        self.phase.timers.set(Timer::Keepalive, keepalive.map(|t| since + t));
-        self.phase.timers
+        let keepalive = self
+            .config
+            .keepalive_interval
+            .filter(|_| self.phase.state == State::Open);
+        self.phase
+            .timers
+            .set(Timer::Keepalive, keepalive.map(|t| since + t));
+        self.phase
+            .timers
             .set(Timer::Idle, self.config.idle_timeout.map(|t| since + t));
     }
 

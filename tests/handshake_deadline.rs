@@ -115,6 +115,10 @@ fn a_close_before_the_clock_starts_counts_from_its_start() {
     s.close(wswire::frame::CloseCode::NORMAL, "").unwrap();
     drain_output(&mut s);
     s.handle_timeout(secs(1000));
-    assert_eq!(s.state(), State::CloseSent, "the close timer starts with the clock");
+    assert_eq!(
+        s.state(),
+        State::CloseSent,
+        "the close timer starts with the clock"
+    );
     assert_eq!(s.poll_timeout(), Some(secs(1030)));
 }
