@@ -334,6 +334,8 @@ pub struct Connection<M: MaskGen = Unmasked> {
     eof: bool,
     /// EOF arrived while open: report 1006 once the buffered events are delivered.
     eof_pending: bool,
+    /// The last event was a whole data message that [`Connection::take_message`] may take.
+    message_ready: bool,
     failed: bool,
 }
 
@@ -416,6 +418,7 @@ impl<M: MaskGen> Connection<M> {
             now: None,
             eof: false,
             eof_pending: false,
+            message_ready: false,
             failed: false,
         }
     }
@@ -680,6 +683,7 @@ impl<M: MaskGen> Connection<M> {
     /// `Some(Err(_))` once when the connection fails; the right Close frame (or HTTP
     /// response) is already queued for [`Connection::poll_transmit`].
     pub fn poll_event(&mut self) -> Option<Result<Event<'_>, Error>> {
+        self.message_ready = false;
         if let Some(p) = self.pending.pop_front() {
             return Some(match p {
                 Pending::Open => Ok(Event::Open),
@@ -718,9 +722,18 @@ impl<M: MaskGen> Connection<M> {
             Some(Ok(event)) => event,
         };
         Some(Ok(match event {
-            recv::Event::Text { data, fin } => Event::Text { data, fin },
-            recv::Event::Binary { data, fin } => Event::Binary { data, fin },
-            recv::Event::UncheckedText { data, fin } => Event::UncheckedText { data, fin },
+            recv::Event::Text { data, fin } => {
+                self.message_ready = fin;
+                Event::Text { data, fin }
+            }
+            recv::Event::Binary { data, fin } => {
+                self.message_ready = fin;
+                Event::Binary { data, fin }
+            }
+            recv::Event::UncheckedText { data, fin } => {
+                self.message_ready = fin;
+                Event::UncheckedText { data, fin }
+            }
             recv::Event::Ping(payload) => {
                 // RFC 6455 §5.5.2: answer with the same data, also while our Close is out.
                 if self.config.auto_pong && self.pending_pongs < self.config.max_pending_pongs {
@@ -754,6 +767,35 @@ impl<M: MaskGen> Connection<M> {
                 Event::Close { code, reason }
             }
         }))
+    }
+
+    /// The whole message the last [`poll_event`](Self::poll_event) delivered, as owned bytes;
+    /// `None` after any other event or once taken. Without a copy when the message was
+    /// assembled (fragmented or compressed) or waited in the input buffer over several reads
+    /// (see [`Receiver::take_message`]): with
+    /// [`send_binary_owned`](Self::send_binary_owned) /
+    /// [`send_text_owned`](Self::send_text_owned), an echo or a forward of a large message
+    /// costs no payload copy beyond the socket read.
+    ///
+    /// ```
+    /// # use wswire::connection::{Config, Connection, Event};
+    /// # use wswire::recv::Message;
+    /// # let mut conn = Connection::server_open(Default::default(), Config::default());
+    /// # conn.handle_input(&[0x82, 0x83, 0, 0, 0, 0, 1, 2, 3]);
+    /// while let Some(event) = conn.poll_event() {
+    ///     if let Ok(Event::Binary { fin: true, .. }) = event {
+    ///         if let Some(Message::Binary(bytes)) = conn.take_message() {
+    ///             conn.send_binary_owned(bytes)?; // echoed without a copy
+    ///         }
+    ///     }
+    /// }
+    /// # Ok::<(), wswire::UsageError>(())
+    /// ```
+    pub fn take_message(&mut self) -> Option<recv::Message> {
+        if !core::mem::take(&mut self.message_ready) {
+            return None;
+        }
+        self.receiver.take_message()
     }
 
     /// The bytes to write to the transport next, if any; report how many were written with

@@ -5,10 +5,11 @@
 //! read straight into the connection's receive buffer ([`Connection::input_buffer`] /
 //! [`Connection::commit_input`]); every message of that read is echoed into the connection's
 //! one output buffer, which then goes out in a single (vectored) write (one syscall for a burst
-//! of messages). The only copy is of each echoed payload out of the event, because an event
-//! borrows the connection that `send_*` needs mutably: small ones into a reused scratch buffer,
-//! large ones into a `Vec` handed over with [`Connection::send_binary_owned`], which the
-//! connection writes from directly (no second copy into its output buffer).
+//! of messages). Each message is taken out of the connection as an owned buffer
+//! ([`Connection::take_message`]: no copy for a large message that arrived over several reads,
+//! or an assembled one) and handed back with `send_*_owned`, which writes it from that buffer
+//! (no copy into the output buffer above 1 KiB). No echo buffer is kept between messages, so
+//! a large message leaves no memory behind.
 
 use std::io::{self, ErrorKind, IoSlice};
 
@@ -16,12 +17,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 use wswire::connection::{Connection, Event, State};
 use wswire::extensions::format_header;
+use wswire::recv::Message;
 
 /// The least room offered to each socket read.
 const READ_MIN: usize = 64 * 1024;
-/// Binary echoes at least this long are handed over as owned buffers (no copy into the
-/// connection's output buffer).
-const OWNED_MIN: usize = 16 * 1024;
 
 /// What a connection did, for its log line.
 #[derive(Debug, Default)]
@@ -60,6 +59,16 @@ impl std::fmt::Display for Summary {
     }
 }
 
+/// Sends the message just received back, from its own buffer. Fails only once closing, when
+/// nothing more may be sent anyway.
+fn echo_message(conn: &mut Connection) {
+    let _ = match conn.take_message() {
+        Some(Message::Text(text)) => conn.send_text_owned(text),
+        Some(Message::Binary(bytes)) => conn.send_binary_owned(bytes),
+        _ => Ok(()),
+    };
+}
+
 /// Echoes every message on `conn` (a server connection, handshaking or already open) over
 /// `io` until the connection is closed; then shuts the stream down. I/O errors end it early.
 pub(crate) async fn echo<S>(
@@ -72,8 +81,6 @@ where
 {
     let origin = Instant::now();
     let mut handshake_buf = vec![0u8; 4096];
-    let mut text = String::new();
-    let mut binary = Vec::new();
     if conn.state() != State::Connecting {
         // Opened elsewhere (`Connection::server_open`): the agreement is already known.
         summary.extensions = Some(format_header(conn.negotiated().extensions()));
@@ -85,22 +92,12 @@ where
                 Ok(Event::Text { data, .. }) => {
                     summary.messages += 1;
                     summary.bytes += data.len() as u64;
-                    text.clear();
-                    text.push_str(data);
-                    // Fails only once closing, when nothing more may be sent anyway.
-                    let _ = conn.send_text(&text);
+                    echo_message(&mut conn);
                 }
                 Ok(Event::Binary { data, .. }) => {
                     summary.messages += 1;
                     summary.bytes += data.len() as u64;
-                    if data.len() >= OWNED_MIN {
-                        let owned = data.to_vec();
-                        let _ = conn.send_binary_owned(owned);
-                    } else {
-                        binary.clear();
-                        binary.extend_from_slice(data);
-                        let _ = conn.send_binary(&binary);
-                    }
+                    echo_message(&mut conn);
                 }
                 Ok(Event::Close { code, reason }) => {
                     summary.end = format!("closed {} {reason:?}", u16::from(code));

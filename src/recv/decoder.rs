@@ -181,6 +181,23 @@ impl Decoder {
         self.frame.and_then(|f| f.held).map(|(_, total)| total)
     }
 
+    /// Forgets the header of a held frame (it was decoded): the buffer may now start at its
+    /// payload. Returns the header's length (0 when no frame is held).
+    pub(super) fn drop_held_header(&mut self) -> usize {
+        match &mut self.frame {
+            Some(Frame {
+                held: Some((header_len, total)),
+                ..
+            }) => {
+                let n = *header_len;
+                *header_len = 0;
+                *total -= n;
+                n
+            }
+            _ => 0,
+        }
+    }
+
     pub(super) const fn message(&mut self) -> &mut MessageStage {
         &mut self.message
     }

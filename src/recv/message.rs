@@ -4,7 +4,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Event, Kind, RecvConfig, growth, release, release_text};
+use super::{Event, Kind, Message, RecvConfig, growth, release, release_text};
 use crate::error::ProtocolError;
 use crate::frame::{FrameHeader, Opcode, Rsv};
 use crate::utf8::{CodePoint, Utf8Error, Utf8Validator};
@@ -248,6 +248,16 @@ impl Assembly {
                 data: &self.bytes,
                 fin: true,
             },
+        }
+    }
+
+    /// The assembled message handed out, taken over by the caller: the buffers start again
+    /// empty.
+    pub(super) fn take(&mut self, kind: Kind, validated: bool) -> Message {
+        match (kind, validated) {
+            (Kind::Text, true) => Message::Text(core::mem::take(&mut self.text)),
+            (Kind::Text, false) => Message::UncheckedText(core::mem::take(&mut self.bytes)),
+            (Kind::Binary, _) => Message::Binary(core::mem::take(&mut self.bytes)),
         }
     }
 

@@ -134,6 +134,18 @@ pub enum Event<'a> {
     Close(Option<CloseFrame<'a>>),
 }
 
+/// A whole data message, owned: what [`Receiver::take_message`] hands over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Message {
+    /// Validated text.
+    Text(String),
+    /// Binary data.
+    Binary(Vec<u8>),
+    /// Text that was not validated ([`RecvConfig::validate_utf8`] off).
+    UncheckedText(Vec<u8>),
+}
+
 /// How a [`Receiver`] hands data messages over.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -2,16 +2,28 @@
 //! assembly of messages handed over whole.
 
 use alloc::boxed::Box;
+use alloc::string::String;
 use alloc::vec::Vec;
+use core::ops::Range;
 
 use super::decoder::{Decoder, RawEvent};
 use super::inflate::InflateStage;
 use super::message::{Assembly, Text};
-use super::{Delivery, Event, Kind, RETAIN_CAPACITY, RecvConfig, growth};
+use super::{Delivery, Event, Kind, Message, RETAIN_CAPACITY, RecvConfig, growth};
 use crate::Role;
 use crate::error::ProtocolError;
 use crate::extensions::deflate::MessageInflater;
 use crate::frame::Rsv;
+
+/// Where the payload of the last whole message handed out lies.
+#[derive(Clone, Debug)]
+enum Last {
+    Nothing,
+    /// In the assembly buffer.
+    Assembled(Kind),
+    /// In the input buffer, at this range.
+    Input(Kind, Range<usize>),
+}
 
 /// The buffered receiver; see the [module docs](super).
 ///
@@ -44,6 +56,8 @@ pub struct Receiver {
     assembly: Assembly,
     /// An event was handed out: reclaim memory before the next poll.
     reclaim: bool,
+    /// Where the last whole message handed out lies, for [`Receiver::take_message`].
+    last: Last,
     /// permessage-deflate, once agreed.
     inflate: Option<Box<InflateStage>>,
 }
@@ -66,6 +80,7 @@ impl Receiver {
             end: 0,
             assembly: Assembly::default(),
             reclaim: false,
+            last: Last::Nothing,
             inflate: None,
         }
     }
@@ -136,11 +151,65 @@ impl Receiver {
         self.end = (self.end + n).min(self.input.len());
     }
 
+    /// Moves the unconsumed bytes to the front. A frame waiting in the buffer loses its
+    /// header (already decoded), so its payload starts the buffer and the buffer itself can
+    /// be handed over ([`take_message`](Self::take_message)).
     fn compact(&mut self) {
-        if self.start != 0 {
-            self.input.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
+        let from = self.start + self.decoder.drop_held_header();
+        if from != 0 {
+            self.input.copy_within(from..self.end, 0);
+            self.end -= from;
             self.start = 0;
+        }
+    }
+
+    /// The whole message the last [`poll_event`](Self::poll_event) handed out, as owned bytes
+    /// (with [`Delivery::Messages`]); `None` after any other event, or when taken already.
+    ///
+    /// Without a copy when the message was assembled (fragmented or compressed) or when it
+    /// waited in the input buffer over several reads (a large message on a socket): the
+    /// buffer itself is handed over and only the bytes after the message are moved to a new
+    /// one. A message that arrived within one read shares the input buffer with others and
+    /// is copied (at most one read's worth). Text that waited in the input buffer is turned
+    /// into a `String` by the standard library's validation.
+    ///
+    /// ```
+    /// use wswire::Role;
+    /// use wswire::recv::{Event, Message, Receiver, RecvConfig};
+    ///
+    /// let mut rx = Receiver::new(Role::Client, RecvConfig::default());
+    /// rx.handle_input(&[0x82, 0x03, 1, 2, 3]);
+    /// let Some(Ok(Event::Binary { .. })) = rx.poll_event() else { panic!() };
+    /// assert_eq!(rx.take_message(), Some(Message::Binary(vec![1, 2, 3])));
+    /// assert_eq!(rx.take_message(), None);
+    /// ```
+    pub fn take_message(&mut self) -> Option<Message> {
+        let validated = self.decoder.validates_text();
+        match core::mem::replace(&mut self.last, Last::Nothing) {
+            Last::Nothing => None,
+            Last::Assembled(kind) => Some(self.assembly.take(kind, validated)),
+            Last::Input(kind, range) => {
+                let bytes = if range.start == 0 && range.len() > RETAIN_CAPACITY {
+                    let rest = self.input[self.start..self.end].to_vec();
+                    self.end -= self.start;
+                    self.start = 0;
+                    let mut message = core::mem::replace(&mut self.input, rest);
+                    message.truncate(range.end);
+                    message
+                } else {
+                    self.input[range].to_vec()
+                };
+                Some(match (kind, validated) {
+                    (Kind::Text, true) => {
+                        Message::Text(String::from_utf8(bytes).unwrap_or_else(|e| {
+                            // Validated when it arrived: this cannot happen.
+                            String::from_utf8_lossy(e.as_bytes()).into_owned()
+                        }))
+                    }
+                    (Kind::Text, false) => Message::UncheckedText(bytes),
+                    (Kind::Binary, _) => Message::Binary(bytes),
+                })
+            }
         }
     }
 
@@ -166,6 +235,7 @@ impl Receiver {
     /// `Some(Err(_))` once, when the peer breaks the protocol; the error carries the close
     /// code to fail the connection with.
     pub fn poll_event(&mut self) -> Option<Result<Event<'_>, ProtocolError>> {
+        self.last = Last::Nothing;
         if self.reclaim {
             self.reclaim();
         }
@@ -181,13 +251,11 @@ impl Receiver {
                         return Some(self.inflated_piece());
                     }
                     Ok(true) => {
-                        self.reclaim = true;
                         let kind = self
                             .inflate
                             .as_deref()
                             .map_or(Kind::Binary, |z| z.cursor().kind());
-                        let validated = self.decoder.validates_text();
-                        return Some(Ok(self.assembly.event(kind, validated)));
+                        return Some(Ok(self.assembled(kind)));
                     }
                     Err(e) => return Some(Err(self.fail(e))),
                 }
@@ -231,13 +299,16 @@ impl Receiver {
                     match self.assemble(at, ev) {
                         Ok(false) => continue,
                         Ok(true) => {
-                            self.reclaim = true;
                             let kind = self.decoder.message().kind();
-                            let validated = self.decoder.validates_text();
-                            return Some(Ok(self.assembly.event(kind, validated)));
+                            return Some(Ok(self.assembled(kind)));
                         }
                         Err(e) => return Some(Err(e)),
                     }
+                }
+                RawEvent::Data {
+                    kind, ref range, ..
+                } if self.delivery == Delivery::Messages => {
+                    self.last = Last::Input(kind, at + range.start..at + range.end);
                 }
                 _ => {}
             }
@@ -246,6 +317,14 @@ impl Receiver {
             let buf = &self.input[at..self.end];
             return Some(self.decoder.make_event(buf, ev));
         }
+    }
+
+    /// The message just assembled, as an event.
+    fn assembled(&mut self, kind: Kind) -> Event<'_> {
+        self.reclaim = true;
+        self.last = Last::Assembled(kind);
+        let validated = self.decoder.validates_text();
+        self.assembly.event(kind, validated)
     }
 
     /// Appends a piece of a fragmented message to the assembly; `true` at its end.

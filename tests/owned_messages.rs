@@ -1,0 +1,197 @@
+//! Owned hand-offs: a whole message is taken out of the receiver (or the connection) as an
+//! owned `Vec`/`String` without copying its payload when it was assembled or waited in the
+//! input buffer over several reads, so an echo costs no payload copy beyond the socket read.
+//! Checked by pointer identity and by counting the bytes allocated on this thread.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use wswire::Role;
+use wswire::connection::{Config, Connection, Event as ConnEvent};
+use wswire::frame::MaskKey;
+use wswire::recv::{Event, Message, Receiver, RecvConfig};
+use wswire::send::{FixedMask, SendConfig, Sender};
+
+struct Counting;
+
+thread_local! {
+    /// Bytes allocated by this thread (each test thread counts its own).
+    static ALLOCATED: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count(n: usize) {
+    let _ = ALLOCATED.try_with(|c| c.set(c.get() + n));
+}
+
+fn allocated() -> usize {
+    ALLOCATED.with(Cell::get)
+}
+
+#[allow(unsafe_code)]
+// SAFETY: every method forwards to the system allocator unchanged; it only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count(layout.size());
+        // SAFETY: the caller's contract is passed through.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count(new_size.saturating_sub(layout.size()));
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const READ: usize = 64 * 1024;
+
+fn client_frames(build: impl FnOnce(&mut Sender<FixedMask>, &mut Vec<u8>)) -> Vec<u8> {
+    let mut tx = Sender::client_with(
+        SendConfig::default(),
+        FixedMask(MaskKey([0x37, 0xfa, 0x21, 0x3d])),
+    );
+    let mut out = Vec::new();
+    build(&mut tx, &mut out);
+    out
+}
+
+/// Feeds `wire` in socket-sized reads; calls `on` with each event and the receiver.
+fn feed(rx: &mut Receiver, wire: &[u8], mut on: impl FnMut(&mut Receiver, usize, usize)) {
+    for chunk in wire.chunks(READ) {
+        let spare = rx.spare_capacity(chunk.len());
+        spare[..chunk.len()].copy_from_slice(chunk);
+        rx.commit(chunk.len());
+        loop {
+            let (ptr, len) = match rx.poll_event() {
+                None => break,
+                Some(Ok(Event::Binary { data, .. } | Event::UncheckedText { data, .. })) => {
+                    (data.as_ptr() as usize, data.len())
+                }
+                Some(Ok(Event::Text { data, .. })) => (data.as_ptr() as usize, data.len()),
+                Some(Ok(_)) => (0, 0),
+                Some(Err(e)) => panic!("{e}"),
+            };
+            on(rx, ptr, len);
+        }
+    }
+}
+
+#[test]
+fn a_large_binary_message_over_several_reads_is_handed_over_without_a_copy() {
+    let payload: Vec<u8> = (0..1 << 20).map(|i: u32| (i * 7) as u8).collect();
+    let wire = client_frames(|tx, out| tx.binary(&payload, true, out).unwrap());
+    let mut rx = Receiver::new(Role::Server, RecvConfig::default());
+    let mut taken = None;
+    feed(&mut rx, &wire, |rx, ptr, len| {
+        let before = allocated();
+        let Some(Message::Binary(bytes)) = rx.take_message() else {
+            panic!("no message")
+        };
+        assert_eq!(bytes.as_ptr() as usize, ptr, "the input buffer itself");
+        assert_eq!(bytes.len(), len);
+        assert!(
+            allocated() - before <= READ,
+            "at most the bytes after it move"
+        );
+        taken = Some(bytes);
+    });
+    assert_eq!(taken.as_deref(), Some(&payload[..]));
+}
+
+#[test]
+fn a_large_text_message_over_several_reads_is_handed_over_without_a_copy() {
+    let text = "κόσμε and ascii ".repeat(20_000);
+    let wire = client_frames(|tx, out| tx.text(&text, true, out).unwrap());
+    let mut rx = Receiver::new(Role::Server, RecvConfig::default());
+    let mut got = None;
+    feed(&mut rx, &wire, |rx, ptr, _| {
+        let before = allocated();
+        let Some(Message::Text(s)) = rx.take_message() else {
+            panic!("no message")
+        };
+        assert_eq!(s.as_ptr() as usize, ptr);
+        assert!(allocated() - before <= READ);
+        got = Some(s);
+    });
+    assert_eq!(got.as_deref(), Some(text.as_str()));
+}
+
+#[test]
+fn an_assembled_message_is_handed_over_as_its_assembly_buffer() {
+    let parts = ["frag", "men", "ted ", "κόσμε"];
+    let wire = client_frames(|tx, out| {
+        for (i, p) in parts.iter().enumerate() {
+            tx.text(p, i == parts.len() - 1, out).unwrap();
+        }
+    });
+    let mut rx = Receiver::new(Role::Server, RecvConfig::default());
+    let mut got = Vec::new();
+    feed(&mut rx, &wire, |rx, ptr, _| {
+        let before = allocated();
+        let Some(Message::Text(s)) = rx.take_message() else {
+            panic!("no message")
+        };
+        assert_eq!(s.as_ptr() as usize, ptr);
+        assert_eq!(allocated(), before, "nothing allocated");
+        got.push(s);
+    });
+    assert_eq!(got, ["fragmented κόσμε"]);
+}
+
+#[test]
+fn a_small_message_is_copied_once_and_only_data_messages_can_be_taken() {
+    let wire = client_frames(|tx, out| {
+        tx.binary(b"abc", true, out).unwrap();
+        tx.ping(b"p", out).unwrap();
+    });
+    let mut rx = Receiver::new(Role::Server, RecvConfig::default());
+    rx.handle_input(&wire);
+    assert!(matches!(rx.poll_event(), Some(Ok(Event::Binary { .. }))));
+    assert_eq!(rx.take_message(), Some(Message::Binary(b"abc".to_vec())));
+    assert_eq!(rx.take_message(), None, "taken already");
+    assert!(matches!(rx.poll_event(), Some(Ok(Event::Ping(_)))));
+    assert_eq!(rx.take_message(), None, "not a data message");
+}
+
+#[test]
+fn an_echo_through_the_connection_makes_no_payload_copy() {
+    let payload: Vec<u8> = (0..1 << 20).map(|i: u32| (i * 13) as u8).collect();
+    let wire = client_frames(|tx, out| tx.binary(&payload, true, out).unwrap());
+    let mut server = Connection::server_open(Default::default(), Config::default());
+    let mut echoed = 0;
+    for chunk in wire.chunks(READ) {
+        let spare = server.input_buffer(chunk.len()).unwrap();
+        spare[..chunk.len()].copy_from_slice(chunk);
+        server.commit_input(chunk.len());
+        while let Some(event) = server.poll_event() {
+            let ptr = match event {
+                Ok(ConnEvent::Binary { data, fin: true }) => data.as_ptr() as usize,
+                other => panic!("{other:?}"),
+            };
+            let before = allocated();
+            let Some(Message::Binary(bytes)) = server.take_message() else {
+                panic!("no message")
+            };
+            server.send_binary_owned(bytes).unwrap();
+            assert!(allocated() - before <= 2 * READ, "only small buffers");
+            // The payload goes out as its own slice, from the same memory.
+            let mut slices: [&[u8]; 4] = [&[]; 4];
+            let n = server.poll_transmit_vectored(&mut slices);
+            assert!(
+                slices[..n]
+                    .iter()
+                    .any(|s| s.as_ptr() as usize == ptr && s.len() == payload.len()),
+                "payload slice not the received memory"
+            );
+            assert_eq!(slices[..n].concat()[slices[0].len()..], payload[..]);
+            echoed += 1;
+        }
+    }
+    assert_eq!(echoed, 1);
+}
