@@ -33,8 +33,8 @@
 //! in the middle of a frame (§8.1). After a Close frame, or after an error, all further input
 //! is consumed and ignored (§5.5.1, §7.1.7).
 //!
-//! Memory follows the bytes received: buffers grow with the data (never to twice it, never
-//! ahead of it on a header's word), and after every message what is kept is at most 64 KiB
+//! Memory follows the bytes received: buffers grow with the data (at most 1 MiB or ~3 % above
+//! it, never ahead of it on a header's word), and after every message what is kept is at most 64 KiB
 //! per buffer plus the bytes of a frame still arriving.
 
 use alloc::string::String;
@@ -58,6 +58,10 @@ pub const MIN_DECODE_BUFFER: usize = MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD;
 /// What a [`Receiver`] keeps of a buffer after a message: a larger one is shrunk back to this
 /// (or to the bytes of a frame still arriving, if more).
 const RETAIN_CAPACITY: usize = 64 * 1024;
+
+/// The most a buffer grows by at once until 1/32 of it is more: few reallocations for a large
+/// message, and never more than this above the data received.
+const GROWTH_STEP: usize = 1 << 20;
 
 /// Receive-side limits and rules. `Default` gives the strict, bounded settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,16 +170,16 @@ enum Kind {
 }
 
 /// How much to reserve so that `add` more bytes fit after `len` in a buffer of `capacity`, or
-/// `None` when they fit already. Growth follows the data: by doubling up to
-/// [`RETAIN_CAPACITY`], then by that much or 1/32 of what is held, whichever is more — so a
-/// large buffer is never more than ~3 % above the bytes actually received, and a header alone
-/// never makes it grow. Never past `max` bytes in all (but always enough for `add`).
+/// `None` when they fit already. Growth follows the data: by doubling up to [`GROWTH_STEP`],
+/// then by that much or 1/32 of what is held, whichever is more — so a buffer is never more
+/// than 1 MiB or ~3 % above the bytes actually received, and a header alone never makes it
+/// grow. Never past `max` bytes in all (but always enough for `add`).
 fn growth(len: usize, capacity: usize, add: usize, max: usize) -> Option<usize> {
     let need = len.saturating_add(add);
     if need <= capacity {
         return None;
     }
-    let slack = add.max(len.min(RETAIN_CAPACITY)).max(len / 32);
+    let slack = add.max(len.min(GROWTH_STEP)).max(len / 32);
     Some(len.saturating_add(slack).min(max.max(need)) - len)
 }
 
@@ -209,6 +213,9 @@ mod tests {
         let held = 32 << 20;
         let extra = growth(held, held, 64 << 10, usize::MAX).unwrap();
         assert!((64 << 10..=1 << 20).contains(&extra));
+        // 4 MiB held: 1 MiB more; 256 MiB held: 8 MiB (1/32).
+        assert_eq!(growth(4 << 20, 4 << 20, 1, usize::MAX), Some(1 << 20));
+        assert_eq!(growth(256 << 20, 256 << 20, 1, usize::MAX), Some(8 << 20));
         // Doubling while small.
         assert_eq!(growth(64, 64, 1, 1000), Some(64));
         // Never past the limit, but always enough.

@@ -29,7 +29,8 @@ enum Last {
 ///
 /// # Memory
 /// The input buffer grows with the bytes that arrive (a single-frame message waits in it
-/// until complete, so the buffer follows that frame's bytes, ~3 % above them at most) and is
+/// until complete, so the buffer follows that frame's bytes, at most 1 MiB or ~3 % above
+/// them) and is
 /// shrunk back to 64 KiB once the message is handed over; so is the assembly
 /// buffer of a fragmented or compressed message.
 ///
