@@ -554,7 +554,7 @@ impl<M: MaskGen> Connection<M> {
     /// inflation in the receiver and compression in the sender. An agreement that cannot be
     /// run fails the connection with 1011.
     fn apply_extensions(&mut self) {
-        let params = match DeflateParams::from_negotiated(&self.negotiated) {
+        let params = match DeflateParams::from_extensions(self.negotiated.extensions()) {
             Ok(Some(p)) => p,
             Ok(None) => return,
             Err(e) => return self.fail_extension(e),

@@ -2,15 +2,20 @@
 //!
 //! - [`ProtocolError`]: the **peer** broke RFC 6455. Each one fails the connection with a
 //!   close code, and [`ProtocolError::close_code`] is the one place that decides which.
-//!   The per-layer errors ([`FrameError`], [`CloseError`], [`Utf8Error`]) convert into it and
-//!   their own `close_code()` methods ask it.
+//!   The per-layer errors ([`FrameError`], [`CloseError`], [`Utf8Error`]) are self-contained
+//!   and convert into it (the `From` impls below); to learn the close code of one, convert
+//!   it: `ProtocolError::from(e).close_code()`.
 //! - [`UsageError`]: **the caller** asked for something RFC 6455 or the current state forbids.
-//!   It is returned to the caller and never sent to the peer.
+//!   It is returned to the caller and never sent to the peer. The codecs' own encode errors
+//!   ([`CloseEncodeError`]) convert into it.
+//!
+//! This module imports only the layers below it ([`crate::frame`], [`crate::utf8`] and the
+//! codec error); `tests/layers.rs` keeps it that way.
 
 use core::fmt;
 
-use crate::extensions::deflate::CodecError;
-use crate::frame::{CloseCode, CloseError, FrameError};
+use crate::codec_error::CodecError;
+use crate::frame::{CloseCode, CloseEncodeError, CloseError, DataKind, FrameError};
 use crate::utf8::Utf8Error;
 
 /// The peer broke the protocol; the connection must be failed (RFC 6455 §7.1.7).
@@ -69,7 +74,16 @@ pub enum ProtocolError {
 
 impl ProtocolError {
     /// The close code to fail the connection with. This match is the only mapping from peer
-    /// errors to close codes in the crate.
+    /// errors to close codes in the crate; the lower layers' errors get theirs by converting.
+    ///
+    /// ```
+    /// use wswire::ProtocolError;
+    /// use wswire::frame::{FrameError, FrameHeader};
+    ///
+    /// let e = FrameHeader::decode(&[0x83, 0x00]).unwrap_err(); // opcode 0x3 is reserved
+    /// assert_eq!(e, FrameError::ReservedOpcode(3));
+    /// assert_eq!(ProtocolError::from(e).close_code().as_u16(), 1002);
+    /// ```
     pub const fn close_code(&self) -> CloseCode {
         match self {
             Self::Frame(_) => CloseCode::PROTOCOL_ERROR,
@@ -176,7 +190,7 @@ pub enum UsageError {
     /// (RFC 6455 §5.4: fragments of messages are not interleaved).
     MessageInProgress {
         /// The kind of the open message.
-        open: crate::send::DataKind,
+        open: DataKind,
     },
     /// The output slice is too short for the frame(s); nothing was written.
     BufferTooSmall {
@@ -219,3 +233,12 @@ impl fmt::Display for UsageError {
 }
 
 impl core::error::Error for UsageError {}
+
+impl From<CloseEncodeError> for UsageError {
+    fn from(e: CloseEncodeError) -> Self {
+        match e {
+            CloseEncodeError::UnsendableCode(code) => Self::UnsendableCloseCode(code),
+            CloseEncodeError::ReasonTooLong { len } => Self::CloseReasonTooLong { len },
+        }
+    }
+}

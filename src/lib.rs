@@ -77,16 +77,20 @@
 //! ```
 //!
 //! ## Layers
-//! 1. **Pure codecs**: [`frame`] (header, masking, close codes and payloads) and [`utf8`].
-//!    No state, no allocation, no panics on any input.
-//! 2. **Directional state machines**: [`recv`] (bytes in, events out; limits checked from the
-//!    header before any payload is buffered) and [`send`] (messages in, frames out).
-//! 3. **The connection**: [`connection`] (roles, states, the closing handshake, auto-pong,
-//!    timers, backpressure), built from the two above; [`handshake`] and [`extensions`]
-//!    beside it.
-//!
-//! Beside the layers, the **opening handshake**: [`handshake`] (HTTP/1.1 for both roles,
-//! RFC 8441/9220 header lists, `http` interop) with the [`extensions`] grammar and hooks.
+//! Each layer imports only the layers below it; `tests/layers.rs` checks every path.
+//! 1. **Pure codecs**: [`utf8`], and [`frame`] (header, masking, close codes and payloads; a
+//!    close reason is UTF-8). No state, no allocation, no panics on any input. They import
+//!    nothing else in the crate: their errors are their own types.
+//! 2. **Errors**: [`error`]. Every peer error of the codecs converts into [`ProtocolError`],
+//!    which alone maps peer errors to close codes; [`UsageError`] is the caller's.
+//! 3. **Extensions**: [`extensions`] (the `Sec-WebSocket-Extensions` grammar, negotiation
+//!    hooks, the permessage-deflate codec).
+//! 4. **Directional state machines**: [`recv`] (bytes in, events out; limits checked from the
+//!    header before any payload is buffered) and [`send`] (messages in, frames out). Beside
+//!    them, the **opening handshake**: [`handshake`] (HTTP/1.1 for both roles, RFC 8441/9220
+//!    header lists, `http` interop), which drives the [`extensions`] hooks.
+//! 5. **The connection**: [`connection`] (roles, states, the closing handshake, auto-pong,
+//!    timers, backpressure), built from the layers below.
 //!
 //! ## Decoding a frame with the pure codecs
 //! ```
@@ -135,6 +139,9 @@
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
+
+mod codec_error;
+mod http_grammar;
 
 pub mod connection;
 pub mod error;

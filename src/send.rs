@@ -20,7 +20,8 @@
 //! still asks for a Pong while the closing handshake runs).
 
 use alloc::vec::Vec;
-use core::fmt;
+
+pub use crate::frame::DataKind;
 
 use crate::Role;
 use crate::error::UsageError;
@@ -80,25 +81,6 @@ pub struct SendConfig {
     /// Split data messages into frames of at most this many payload bytes. `None` (the
     /// default): one frame per call.
     pub max_frame_payload: Option<usize>,
-}
-
-/// Which kind of data message is open.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DataKind {
-    /// A text message (opcode 0x1).
-    Text,
-    /// A binary message (opcode 0x2).
-    Binary,
-}
-
-impl fmt::Display for DataKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Text => "text",
-            Self::Binary => "binary",
-        })
-    }
 }
 
 /// An encoded frame header, for vectored writes: write [`as_bytes`](Self::as_bytes), then

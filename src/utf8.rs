@@ -13,10 +13,9 @@
 
 use core::fmt;
 
-use crate::error::ProtocolError;
-use crate::frame::CloseCode;
-
-/// Text that is not UTF-8. Close code 1007.
+/// Text that is not UTF-8. Close code 1007: it converts into
+/// [`ProtocolError`](crate::ProtocolError), whose
+/// [`close_code`](crate::ProtocolError::close_code) decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Utf8Error {
     valid_up_to: u64,
@@ -33,11 +32,6 @@ impl Utf8Error {
     /// Whether the input ended inside a code point (rather than holding an invalid byte).
     pub const fn is_truncated(&self) -> bool {
         self.truncated
-    }
-
-    /// The close code to fail the connection with (1007, RFC 6455 §8.1).
-    pub fn close_code(self) -> CloseCode {
-        ProtocolError::InvalidUtf8(self).close_code()
     }
 
     /// Converts a [`check`] error found `base` bytes into the input.

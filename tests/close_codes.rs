@@ -3,8 +3,8 @@
 mod common;
 
 use common::hex;
-use wswire::UsageError;
-use wswire::frame::{CloseCode, CloseError, CloseFrame, MAX_CONTROL_PAYLOAD};
+use wswire::frame::{CloseCode, CloseEncodeError, CloseError, CloseFrame, MAX_CONTROL_PAYLOAD};
+use wswire::{ProtocolError, UsageError};
 
 fn decode(payload: &str) -> Result<Option<(u16, String)>, CloseError> {
     let bytes = hex(payload);
@@ -21,7 +21,10 @@ fn one_byte_payload_is_a_protocol_error() {
     for p in ["03", "0e"] {
         let e = decode(p).unwrap_err();
         assert_eq!(e, CloseError::PayloadTooShort);
-        assert_eq!(e.close_code(), CloseCode::PROTOCOL_ERROR);
+        assert_eq!(
+            ProtocolError::from(e).close_code(),
+            CloseCode::PROTOCOL_ERROR
+        );
     }
 }
 
@@ -44,7 +47,7 @@ fn invalid_codes_fail_with_1002() {
     ] {
         let e = CloseFrame::decode(&code.to_be_bytes()).unwrap_err();
         assert_eq!(e, CloseError::InvalidCode(code));
-        assert_eq!(e.close_code().as_u16(), 1002);
+        assert_eq!(ProtocolError::from(e).close_code().as_u16(), 1002);
     }
 }
 
@@ -57,7 +60,7 @@ fn invalid_reasons_fail_with_1007() {
     ] {
         let e = decode(p).unwrap_err();
         assert!(matches!(e, CloseError::InvalidReason(_)), "{p}");
-        assert_eq!(e.close_code().as_u16(), 1007, "{p}");
+        assert_eq!(ProtocolError::from(e).close_code().as_u16(), 1007, "{p}");
     }
 }
 
@@ -103,19 +106,23 @@ fn encoding_matches_the_expected_bytes() {
 fn encoding_refuses_caller_misuse() {
     let mut out = [0u8; MAX_CONTROL_PAYLOAD];
     let long = "a".repeat(124);
+    let e = CloseFrame {
+        code: CloseCode::NORMAL,
+        reason: &long,
+    }
+    .encode(&mut out)
+    .unwrap_err();
+    assert_eq!(e, CloseEncodeError::ReasonTooLong { len: 124 });
     assert_eq!(
-        CloseFrame {
-            code: CloseCode::NORMAL,
-            reason: &long
-        }
-        .encode(&mut out),
-        Err(UsageError::CloseReasonTooLong { len: 124 })
+        UsageError::from(e),
+        UsageError::CloseReasonTooLong { len: 124 }
     );
     for c in [999u16, 1004, 1005, 1006, 1015, 1016, 2999, 5000] {
         let code = CloseCode::from_u16(c);
-        assert_eq!(
-            CloseFrame { code, reason: "" }.encode(&mut out),
-            Err(UsageError::UnsendableCloseCode(code))
-        );
+        let e = CloseFrame { code, reason: "" }
+            .encode(&mut out)
+            .unwrap_err();
+        assert_eq!(e, CloseEncodeError::UnsendableCode(code));
+        assert_eq!(UsageError::from(e), UsageError::UnsendableCloseCode(code));
     }
 }

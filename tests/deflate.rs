@@ -700,12 +700,14 @@ fn round_trips_for_every_parameter_combination_in_both_roles() {
                             config.deflate.max_window_bits = b;
                         }
                         let (mut client, mut server) = handshake(so, offer, config);
-                        let agreed = DeflateParams::from_negotiated(client.negotiated())
-                            .unwrap()
-                            .expect("deflate agreed");
+                        let agreed =
+                            DeflateParams::from_extensions(client.negotiated().extensions())
+                                .unwrap()
+                                .expect("deflate agreed");
                         assert_eq!(
                             Some(agreed),
-                            DeflateParams::from_negotiated(server.negotiated()).unwrap()
+                            DeflateParams::from_extensions(server.negotiated().extensions())
+                                .unwrap()
                         );
                         let ctx = format!("{offer:?} {so:?} -> {agreed:?}");
                         // Our compressors honour what was agreed.
@@ -765,7 +767,7 @@ fn chunking_invariance_with_compression_on() {
         .map(|m| Ev::text(m))
         .chain([Ev::Ping(b"p".to_vec())])
         .collect();
-    let params = DeflateParams::from_negotiated(client.negotiated())
+    let params = DeflateParams::from_extensions(client.negotiated().extensions())
         .unwrap()
         .unwrap();
     for chunks in splits(&wire) {

@@ -398,7 +398,7 @@ fn client_handshake(
     response.push_str("\r\n");
     match hs.handle_input(response.as_bytes())? {
         wswire::handshake::Progress::Complete { value, .. } => {
-            Ok(DeflateParams::from_negotiated(&value)
+            Ok(DeflateParams::from_extensions(value.extensions())
                 .unwrap()
                 .unwrap_or_default())
         }

@@ -4,6 +4,7 @@
 mod common;
 
 use common::hex;
+use wswire::ProtocolError;
 use wswire::frame::{
     Decoded, FrameError, FrameHeader, LengthRule, MAX_HEADER_LEN, MaskKey, Opcode, Rsv,
 };
@@ -108,7 +109,7 @@ fn reserved_opcodes_fail_with_1002() {
     for op in [3u8, 4, 5, 6, 7, 0xb, 0xc, 0xd, 0xe, 0xf] {
         let e = decode3(&[0x80 | op, 0x00]).unwrap_err();
         assert_eq!(e, FrameError::ReservedOpcode(op));
-        assert_eq!(e.close_code().as_u16(), 1002);
+        assert_eq!(ProtocolError::from(e).close_code().as_u16(), 1002);
     }
 }
 
@@ -141,7 +142,7 @@ fn length_encoding_rules() {
         "81 7f 00 00 00 00 00 00 ff ff",
     ] {
         assert_eq!(err(b), FrameError::NonMinimalLength, "{b}");
-        assert_eq!(err(b).close_code().as_u16(), 1002);
+        assert_eq!(ProtocolError::from(err(b)).close_code().as_u16(), 1002);
         // ...and accepted under the named relaxation.
         let relaxed = FrameHeader::decode_with(&hex(b), LengthRule::AllowNonMinimal);
         assert!(matches!(relaxed, Ok(Decoded::Complete(_))), "{b}");

@@ -3,6 +3,7 @@
 mod common;
 
 use common::hex;
+use wswire::ProtocolError;
 use wswire::utf8::Utf8Validator;
 
 /// Feeds `bytes` one byte at a time and returns the index of the byte at which it failed, or
@@ -58,7 +59,7 @@ fn kuhn_invalid_sequences_fail() {
         let mut v = Utf8Validator::new();
         let whole = v.feed(&bytes).and_then(|()| v.finish());
         let e = whole.expect_err(s);
-        assert_eq!(e.close_code().as_u16(), 1007);
+        assert_eq!(ProtocolError::from(e).close_code().as_u16(), 1007);
         assert!(fail_index_bytewise(&bytes).is_some(), "{s}");
     }
 }

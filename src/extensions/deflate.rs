@@ -5,7 +5,8 @@
 //! A server adds [`DeflateServer`] to its [`ServerConfig`](crate::handshake::ServerConfig), a
 //! client adds [`DeflateClient`] to its [`ClientRequest`](crate::handshake::ClientRequest).
 //! When the handshake agrees, a [`Connection`](crate::Connection) sets itself up from
-//! [`Negotiated`]: the receiver allows RSV1 on the first frame of data messages and inflates
+//! [`Negotiated`](crate::handshake::Negotiated) (through [`DeflateParams::from_extensions`]):
+//! the receiver allows RSV1 on the first frame of data messages and inflates
 //! those messages; the sender compresses messages of at least
 //! [`DeflateConfig::threshold`] bytes. [`Config::deflate`](crate::Config) holds the data-path
 //! settings (engine, threshold, level, own window cap).
@@ -68,7 +69,6 @@ use alloc::vec::Vec;
 
 use crate::Role;
 use crate::extensions::{ClientNegotiator, Extension, NegotiationError, Param, ServerNegotiator};
-use crate::handshake::Negotiated;
 
 mod codec;
 #[cfg(feature = "deflate")]
@@ -310,14 +310,16 @@ impl DeflateParams {
         Self::parse_response(ext.params()).map(Some)
     }
 
-    /// The agreed parameters if the handshake agreed permessage-deflate.
+    /// The agreed parameters if the handshake agreed permessage-deflate: `extensions` is the
+    /// list both ends agreed on,
+    /// [`Negotiated::extensions`](crate::handshake::Negotiated::extensions).
     ///
     /// # Errors
     /// As [`DeflateParams::parse_response`], and when permessage-deflate appears twice
     /// (RFC 7692 §5).
-    pub fn from_negotiated(negotiated: &Negotiated) -> Result<Option<Self>, NegotiationError> {
+    pub fn from_extensions(extensions: &[Extension]) -> Result<Option<Self>, NegotiationError> {
         let mut found = None;
-        for ext in negotiated.extensions() {
+        for ext in extensions {
             if let Some(p) = Self::from_extension(ext)? {
                 if found.is_some() {
                     return Err(NegotiationError::new("permessage-deflate accepted twice"));

@@ -31,7 +31,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::handshake::headers::{is_tchar, is_token};
+use crate::http_grammar::{is_tchar, is_token};
 
 pub mod deflate;
 

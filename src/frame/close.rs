@@ -3,7 +3,6 @@
 use core::fmt;
 
 use super::MAX_CONTROL_PAYLOAD;
-use crate::error::{ProtocolError, UsageError};
 use crate::utf8::Utf8Error;
 
 /// The longest close reason: a control payload of 125 bytes less the 2-byte code.
@@ -105,7 +104,9 @@ pub struct CloseFrame<'a> {
     pub reason: &'a str,
 }
 
-/// A Close payload the peer sent that RFC 6455 forbids.
+/// A Close payload the peer sent that RFC 6455 forbids. It converts into
+/// [`ProtocolError`](crate::ProtocolError), whose
+/// [`close_code`](crate::ProtocolError::close_code) is the code to fail the connection with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CloseError {
@@ -117,13 +118,6 @@ pub enum CloseError {
     InvalidCode(u16),
     /// A reason that is not UTF-8 (RFC 6455 §5.5.1, §8.1). Close code 1007.
     InvalidReason(Utf8Error),
-}
-
-impl CloseError {
-    /// The close code to fail the connection with.
-    pub fn close_code(self) -> CloseCode {
-        ProtocolError::Close(self).close_code()
-    }
 }
 
 impl fmt::Display for CloseError {
@@ -138,6 +132,33 @@ impl fmt::Display for CloseError {
 }
 
 impl core::error::Error for CloseError {}
+
+/// A Close payload that cannot be encoded: the caller asked for one RFC 6455 forbids. It
+/// converts into [`UsageError`](crate::UsageError).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CloseEncodeError {
+    /// A code that may not be sent (RFC 6455 §7.4.1): 1005, 1006, 1015, undefined codes.
+    UnsendableCode(CloseCode),
+    /// A reason longer than [`MAX_CLOSE_REASON`] (123) bytes (RFC 6455 §5.5).
+    ReasonTooLong {
+        /// The reason's length in bytes.
+        len: usize,
+    },
+}
+
+impl fmt::Display for CloseEncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnsendableCode(c) => write!(f, "close code {c} may not be sent"),
+            Self::ReasonTooLong { len } => {
+                write!(f, "close reason of {len} bytes; at most 123 are allowed")
+            }
+        }
+    }
+}
+
+impl core::error::Error for CloseEncodeError {}
 
 impl<'a> CloseFrame<'a> {
     /// Decodes a received Close payload: `Ok(None)` when empty.
@@ -174,15 +195,15 @@ impl<'a> CloseFrame<'a> {
     /// Encodes the payload into `out` and returns its length (2 + reason length).
     ///
     /// # Errors
-    /// [`UsageError::UnsendableCloseCode`] for a code that may not be sent,
-    /// [`UsageError::CloseReasonTooLong`] for a reason over 123 bytes.
-    pub fn encode(&self, out: &mut [u8; MAX_CONTROL_PAYLOAD]) -> Result<usize, UsageError> {
+    /// [`CloseEncodeError::UnsendableCode`] for a code that may not be sent,
+    /// [`CloseEncodeError::ReasonTooLong`] for a reason over 123 bytes.
+    pub fn encode(&self, out: &mut [u8; MAX_CONTROL_PAYLOAD]) -> Result<usize, CloseEncodeError> {
         if !self.code.is_sendable() {
-            return Err(UsageError::UnsendableCloseCode(self.code));
+            return Err(CloseEncodeError::UnsendableCode(self.code));
         }
         let reason = self.reason.as_bytes();
         if reason.len() > MAX_CLOSE_REASON {
-            return Err(UsageError::CloseReasonTooLong { len: reason.len() });
+            return Err(CloseEncodeError::ReasonTooLong { len: reason.len() });
         }
         let [a, b] = self.code.0.to_be_bytes();
         out[0] = a;
@@ -228,7 +249,7 @@ mod tests {
         };
         assert_eq!(
             f.encode(&mut out),
-            Err(UsageError::CloseReasonTooLong { len: 124 })
+            Err(CloseEncodeError::ReasonTooLong { len: 124 })
         );
         let ok = "a".repeat(123);
         assert_eq!(
@@ -246,7 +267,7 @@ mod tests {
             };
             assert_eq!(
                 f.encode(&mut out),
-                Err(UsageError::UnsendableCloseCode(CloseCode(c)))
+                Err(CloseEncodeError::UnsendableCode(CloseCode(c)))
             );
         }
     }

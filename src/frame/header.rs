@@ -23,8 +23,6 @@ use core::fmt;
 
 use super::mask::MaskKey;
 use super::{MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, Opcode};
-use crate::error::ProtocolError;
-use crate::frame::CloseCode;
 
 /// The outcome of decoding from a buffer that may hold only part of the input.
 ///
@@ -115,7 +113,9 @@ pub struct FrameHeader {
     pub payload_len: u64,
 }
 
-/// A frame header the peer sent that RFC 6455 forbids. Every variant maps to close code 1002.
+/// A frame header the peer sent that RFC 6455 forbids. Every variant maps to close code 1002:
+/// it converts into [`ProtocolError`](crate::ProtocolError), whose
+/// [`close_code`](crate::ProtocolError::close_code) decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FrameError {
@@ -131,13 +131,6 @@ pub enum FrameError {
     /// A length not in its minimal encoding; RFC 6455 §5.2. Allowed by
     /// [`LengthRule::AllowNonMinimal`].
     NonMinimalLength,
-}
-
-impl FrameError {
-    /// The close code to fail the connection with (always 1002, RFC 6455 §7.4.1).
-    pub fn close_code(self) -> CloseCode {
-        ProtocolError::Frame(self).close_code()
-    }
 }
 
 impl fmt::Display for FrameError {

@@ -3,11 +3,13 @@
 //! Nothing in this module keeps state, allocates or panics, whatever the input. The
 //! directional state machines ([`crate::recv`], [`crate::send`]) are built on top of it.
 
+use core::fmt;
+
 pub mod close;
 pub mod header;
 pub mod mask;
 
-pub use close::{CloseCode, CloseError, CloseFrame, MAX_CLOSE_REASON};
+pub use close::{CloseCode, CloseEncodeError, CloseError, CloseFrame, MAX_CLOSE_REASON};
 pub use header::{Decoded, FrameError, FrameHeader, HeaderEncodeError, LengthRule, Rsv};
 pub use mask::{MaskKey, apply_mask, copy_masked};
 
@@ -16,6 +18,28 @@ pub const MAX_HEADER_LEN: usize = 14;
 
 /// The largest payload a control frame may carry (RFC 6455 §5.5).
 pub const MAX_CONTROL_PAYLOAD: usize = 125;
+
+/// Which kind of data message: text (opcode `0x1`) or binary (`0x2`). The sender takes it
+/// to start or continue a message ([`crate::send::Sender`]), and
+/// [`UsageError::MessageInProgress`](crate::UsageError::MessageInProgress) names the kind
+/// still open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DataKind {
+    /// A text message (opcode 0x1).
+    Text,
+    /// A binary message (opcode 0x2).
+    Binary,
+}
+
+impl fmt::Display for DataKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Text => "text",
+            Self::Binary => "binary",
+        })
+    }
+}
 
 /// The 4-bit frame opcode (RFC 6455 §5.2, §11.8).
 ///

@@ -1,6 +1,7 @@
 //! Harnesses for the pure codecs.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use crate::error::ProtocolError;
 use crate::frame::{
     CloseFrame, Decoded, FrameHeader, LengthRule, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN,
 };
@@ -28,7 +29,7 @@ pub fn frame_header(data: &[u8]) {
         Ok(Decoded::Incomplete { needed }) => {
             assert!(needed >= 1 && data.len() + needed <= MAX_HEADER_LEN);
         }
-        Err(e) => assert_eq!(e.close_code().as_u16(), 1002),
+        Err(e) => assert_eq!(ProtocolError::from(e).close_code().as_u16(), 1002),
     }
     for k in 0..data.len().min(MAX_HEADER_LEN) {
         match (FrameHeader::decode(&data[..k]), full) {
@@ -54,7 +55,10 @@ pub fn frame_header(data: &[u8]) {
             let n = f.encode(&mut out).expect("a decoded close frame encodes");
             assert_eq!(&out[..n], close);
         }
-        Err(e) => assert!(matches!(e.close_code().as_u16(), 1002 | 1007)),
+        Err(e) => assert!(matches!(
+            ProtocolError::from(e).close_code().as_u16(),
+            1002 | 1007
+        )),
     }
 }
 
@@ -85,7 +89,7 @@ pub fn utf8(data: &[u8]) {
         (Ok(_), Ok(())) => {}
         (Err(e), Err(got)) => {
             assert_eq!(got.valid_up_to(), e.valid_up_to() as u64);
-            assert_eq!(got.close_code().as_u16(), 1007);
+            assert_eq!(ProtocolError::from(got).close_code().as_u16(), 1007);
         }
         (e, g) => panic!("validator disagrees with core: {e:?} vs {g:?}"),
     }

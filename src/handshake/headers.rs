@@ -1,38 +1,13 @@
-//! HTTP field grammar the handshake needs (RFC 9110 §5.6): tokens, comma-separated lists,
-//! OWS, and the checks on header fields the caller supplies.
+//! HTTP field grammar the handshake needs (RFC 9110 §5.6): comma-separated lists and the
+//! checks on header fields the caller supplies, on top of the token grammar in
+//! `crate::http_grammar` (shared with [`crate::extensions`]).
 //!
 //! All functions work on bytes, never panic and never allocate except where they return a
 //! list.
 
 use alloc::vec::Vec;
 
-/// ```text
-/// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
-///         "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-/// ```
-/// (RFC 9110 §5.6.2)
-pub(crate) const fn is_tchar(c: u8) -> bool {
-    matches!(c,
-        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.'
-        | b'^' | b'_' | b'`' | b'|' | b'~'
-        | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
-}
-
-/// `token = 1*tchar` (RFC 9110 §5.6.2).
-pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(is_tchar)
-}
-
-/// Strips leading and trailing `OWS = *( SP / HTAB )` (RFC 9110 §5.6.3).
-pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = s {
-        s = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = s {
-        s = rest;
-    }
-    s
-}
+pub(crate) use crate::http_grammar::{is_token, trim_ows};
 
 /// The non-empty elements of `#element` lists, OWS trimmed (RFC 9110 §5.6.1: a recipient
 /// ignores empty elements). Quoted strings are not honoured; use this only for lists of tokens.
@@ -123,17 +98,6 @@ pub(crate) fn is_extra_header(name: &str, value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_follow_rfc_9110() {
-        assert!(is_token("permessage-deflate"));
-        assert!(is_token("!#$%&'*+-.^_`|~09azAZ"));
-        for bad in [
-            "", "a b", "a;b", "a,b", "\"a\"", "a@b", "a\\b", "é", "a=b", "(a)",
-        ] {
-            assert!(!is_token(bad), "{bad:?}");
-        }
-    }
 
     #[test]
     fn lists_ignore_case_ows_and_empty_elements() {

@@ -6,6 +6,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
+pub use crate::codec_error::CodecError;
 use crate::error::ProtocolError;
 
 /// The four bytes a sync flush ends with; removed by the sender at the end of a message and
@@ -14,32 +15,6 @@ pub(crate) const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
 /// Output buffers above this capacity are released between messages.
 const RETAIN_CAPACITY: usize = 64 * 1024;
-
-/// A DEFLATE engine failed: corrupt input when inflating, an engine fault when compressing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct CodecError {
-    reason: &'static str,
-}
-
-impl CodecError {
-    /// An error with a short reason.
-    pub const fn new(reason: &'static str) -> Self {
-        Self { reason }
-    }
-
-    /// The reason given.
-    pub const fn reason(&self) -> &'static str {
-        self.reason
-    }
-}
-
-impl fmt::Display for CodecError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.reason)
-    }
-}
-
-impl core::error::Error for CodecError {}
 
 /// What one [`Inflate::inflate`] call did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
