@@ -4,21 +4,33 @@
 //! cargo run --release --example echo_server                   # 127.0.0.1:9001
 //! cargo run --release --example echo_server -- 0.0.0.0:8080   # the last argument is the address
 //! cargo run --release --example echo_server -- --no-deflate   # without permessage-deflate
+//! cargo run --release --example echo_server -- --protocol chat --protocol superchat
+//! cargo run --release --example echo_server -- --handshake-timeout 2 # default 10 s
 //! ```
 //!
 //! - `GET /` without `Upgrade` answers a small self-contained HTML page that opens a WebSocket
 //!   back to this server, sends a text and a binary message and shows the echoes (open
 //!   <http://127.0.0.1:9001/> in a browser).
-//! - Every other request is a WebSocket handshake: the connection runs wswire's opening
-//!   handshake itself (a request that is not a valid upgrade gets wswire's HTTP refusal), then
-//!   echoes each message as it came (text as text, binary as binary; fragmented messages are
+//! - Every other request is a WebSocket handshake: wswire's [`ServerHandshake`] reads and
+//!   validates it (a request that is not a valid upgrade gets wswire's HTTP refusal), the
+//!   101 goes out, and a [`Connection`] opened with [`Connection::server_open`] echoes each
+//!   message as it came (text as text, binary as binary; fragmented messages are
 //!   reassembled), answers pings (auto-pong), echoes the peer's close code, and closes the
 //!   TCP connection first, as a server should (RFC 6455 §7.1.1).
+//! - Subprotocols: `--protocol NAME` (repeatable) names the subprotocols this server speaks.
+//!   Of those the client offers in `Sec-WebSocket-Protocol`, the first in the *client's*
+//!   order is selected and echoed in the 101 (RFC 6455 §4.2.2 /subprotocol/; chosen with
+//!   [`Request::accept_with`], since a [`ServerConfig`] list would pick in the server's
+//!   order). Without `--protocol`, none is ever selected.
 //! - permessage-deflate (RFC 7692) is negotiated with every client that offers it (browsers
 //!   do), unless `--no-deflate`; `--deflate-no-context-takeover`, `--deflate-window-bits N`
 //!   and `--deflate-threshold N` tune it (see `support/deflate_args.rs`).
+//! - The request (a page request too) must arrive within the handshake deadline
+//!   (`--handshake-timeout SECS`, default 10 s, as the library's `Config::handshake_timeout`),
+//!   however slowly it trickles in; past it the TCP connection is closed without a response.
 //! - A keepalive ping goes out after 60 s of silence; a peer silent for 120 s is dropped.
-//! - One log line per connection on stdout: the target, the negotiated extensions, the
+//! - One log line per connection on stdout: the target, the negotiated extensions (and, with
+//!   `--protocol`, the selected subprotocol), the
 //!   messages echoed, how many of the received data messages came compressed (counted from
 //!   their frame headers, `support/frame_tap.rs`) and their size on the wire, and how it ended.
 //!   A connection's failure (protocol error, reset, even a panic) ends only its own thread.
@@ -38,9 +50,10 @@ mod frame_tap;
 
 use deflate_args::DeflateArgs;
 use frame_tap::FrameTap;
-use wswire::connection::{Config, Connection, Event};
+use wswire::connection::{Config, Connection, Error, Event};
 use wswire::extensions::format_header;
-use wswire::handshake::ServerConfig;
+use wswire::handshake::{Progress, Request, ServerConfig, ServerHandshake};
+use wswire::recv::Message;
 
 /// The demo page served at `/` (inline script and style, no external resources).
 const DEMO_PAGE: &str = include_str!("support/demo.html");
@@ -52,25 +65,55 @@ const READ_CHUNK: usize = 64 * 1024;
 fn main() -> io::Result<()> {
     let mut addr = "127.0.0.1:9001".to_owned();
     let mut deflate = DeflateArgs::default();
+    let mut protocols = Vec::new();
+    let mut handshake_timeout = Duration::from_secs(10);
     let mut args = env::args().skip(1);
     while let Some(arg) = args.next() {
         match deflate.parse(&arg, &mut args) {
             Ok(true) => {}
+            Ok(false) if arg == "--protocol" => match args.next() {
+                Some(name) => protocols.push(name),
+                None => usage("--protocol needs a subprotocol name"),
+            },
+            Ok(false) if arg == "--handshake-timeout" => {
+                match args.next().and_then(|v| v.parse::<f64>().ok()) {
+                    Some(secs) if secs > 0.0 && secs.is_finite() => {
+                        handshake_timeout = Duration::from_secs_f64(secs);
+                    }
+                    _ => usage("--handshake-timeout needs a number of seconds > 0"),
+                }
+            }
             Ok(false) if !arg.starts_with("--") => addr = arg,
             Ok(false) => usage(&format!("unknown option {arg}")),
             Err(e) => usage(&e),
         }
     }
+    // The handshake's own check of a subprotocol list: tokens (RFC 7230), no repeats.
+    if let Err(e) = ServerConfig::default().subprotocols(&protocols) {
+        usage(&format!("--protocol {}: {e}", protocols.join(", ")));
+    }
     let listener = TcpListener::bind(&addr)?;
     let local = listener.local_addr()?;
     println!(
-        "wswire echo server listening on {local}: demo page at http://{local}/, WebSocket echo at ws://{local}/<any other path>; {}",
-        deflate.describe()
+        "wswire echo server listening on {local}: demo page at http://{local}/, WebSocket echo at ws://{local}/<any other path>; {}{}",
+        deflate.describe(),
+        if protocols.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; subprotocols {} (the client's first offer among them is selected)",
+                protocols.join(", ")
+            )
+        }
     );
-    let server_config = Arc::new(deflate.server_config());
+    let server = Arc::new(Server {
+        handshake: deflate.server_config(),
+        protocols,
+    });
     let mut config = Config::default();
     config.keepalive_interval = Some(Duration::from_secs(60));
     config.idle_timeout = Some(Duration::from_secs(120));
+    config.handshake_timeout = Some(handshake_timeout);
     deflate.apply(&mut config);
     for stream in listener.incoming() {
         let stream = match stream {
@@ -82,7 +125,7 @@ fn main() -> io::Result<()> {
                 continue;
             }
         };
-        let server_config = Arc::clone(&server_config);
+        let server = Arc::clone(&server);
         let spawned = thread::Builder::new()
             .name("ws-connection".to_owned())
             .spawn(move || {
@@ -90,8 +133,11 @@ fn main() -> io::Result<()> {
                     .peer_addr()
                     .map_or_else(|_| "?".to_owned(), |a| a.to_string());
                 let started = Instant::now();
-                let mut log = Log::default();
-                if let Err(e) = serve(stream, &server_config, config, &mut log) {
+                let mut log = Log {
+                    show_protocol: !server.protocols.is_empty(),
+                    ..Log::default()
+                };
+                if let Err(e) = serve(stream, &server, config, &mut log) {
                     log.end = format!("I/O error: {e}");
                 }
                 println!("{peer} {} [{:.1?}]", log.line(), started.elapsed());
@@ -103,30 +149,81 @@ fn main() -> io::Result<()> {
     Ok(())
 }
 
+/// Sends the message just received back. Fails only once closing, when nothing more may be
+/// sent anyway.
+fn echo(conn: &mut Connection) {
+    let _ = match conn.take_message() {
+        Some(Message::Text(text)) => conn.send_text_owned(text),
+        Some(Message::Binary(bytes)) => conn.send_binary_owned(bytes),
+        _ => Ok(()),
+    };
+}
+
+/// Reads what has arrived, waiting until `deadline` at most: `None` once it has passed.
+fn read_before(
+    stream: &mut TcpStream,
+    buf: &mut [u8],
+    deadline: Option<Instant>,
+) -> io::Result<Option<usize>> {
+    loop {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if left.is_some_and(|l| l.is_zero()) {
+            return Ok(None);
+        }
+        stream.set_read_timeout(left)?;
+        match stream.read(buf) {
+            Ok(n) => return Ok(Some(n)),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Reports a bad command line and exits with status 2.
 fn usage(problem: &str) -> ! {
     eprintln!(
-        "{problem}\nusage: echo_server {} [ADDRESS]",
+        "{problem}\nusage: echo_server {} [--protocol NAME]... [--handshake-timeout SECS] [ADDRESS]\n  --handshake-timeout SECS  the opening handshake's deadline (default 10)\n  --protocol NAME  a subprotocol this server speaks (repeatable); the first the client offers\n                   (in the client's order) among them is selected; without it, none is",
         deflate_args::USAGE
     );
     std::process::exit(2)
 }
 
+/// What every connection shares.
+struct Server {
+    /// The handshake policy: limits and the permessage-deflate negotiator. Its own
+    /// subprotocol list stays empty: [`select_subprotocol`] chooses instead.
+    handshake: ServerConfig,
+    /// `--protocol`: the subprotocols this server speaks.
+    protocols: Vec<String>,
+}
+
+/// The subprotocol to accept: the first the client offered, in its order, that is one of
+/// `ours`; none without `--protocol`. ([`Request::accept`] with a [`ServerConfig`]
+/// subprotocol list would pick the first of *ours* that was offered instead.)
+fn select_subprotocol<'r>(request: &Request<'r>, ours: &[String]) -> Option<&'r str> {
+    request
+        .subprotocols()
+        .iter()
+        .copied()
+        .find(|offered| ours.iter().any(|p| p == offered))
+}
+
 /// Serves one TCP connection, noting what happened in `log`.
-fn serve(
-    mut stream: TcpStream,
-    server_config: &Arc<ServerConfig>,
-    config: Config,
-    log: &mut Log,
-) -> io::Result<()> {
+fn serve(mut stream: TcpStream, server: &Server, config: Config, log: &mut Log) -> io::Result<()> {
     stream.set_nodelay(true)?;
     stream.set_write_timeout(Some(Duration::from_secs(30)))?;
-    // Read the request head first, to tell a page request from a WebSocket upgrade.
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    // Read the request head first, to tell a page request from a WebSocket upgrade. The whole
+    // opening handshake (page requests too) must arrive within the connection's handshake
+    // deadline, however slowly it trickles in.
+    let deadline = config.handshake_timeout.map(|t| Instant::now() + t);
     let mut buf = vec![0u8; READ_CHUNK];
     let mut head = Vec::new();
     loop {
-        let n = stream.read(&mut buf)?;
+        let Some(n) = read_before(&mut stream, &mut buf, deadline)? else {
+            log.end = "no request within the handshake deadline".to_owned();
+            return Ok(());
+        };
         if n == 0 {
             log.end = "closed before sending a request".to_owned();
             return Ok(());
@@ -142,7 +239,7 @@ fn serve(
                 log.page = Some("GET /favicon.ico -> 404");
                 return serve_http(stream, "404 Not Found", "text/plain", "no icon\n");
             }
-            // An upgrade, or anything else: the connection's handshake accepts or refuses it.
+            // An upgrade, or anything else: wswire's handshake (below) accepts or refuses it.
             Peek::Other(target) => {
                 log.target = target;
                 break;
@@ -150,37 +247,67 @@ fn serve(
             Peek::NeedMore => break,
         }
     }
-    let mut conn = Connection::server(Arc::clone(server_config), config);
+    // The opening handshake: validate the request, choose the subprotocol, send the 101 (or
+    // the refusal). The head read so far goes in first, then whatever else arrives.
+    log.received.feed(&head);
+    let mut handshake = ServerHandshake::new(&server.handshake);
+    let mut input: &[u8] = &head;
+    let (accepted, consumed) = loop {
+        match handshake.handle_input(input) {
+            Ok(Progress::Complete { value, consumed }) => {
+                let protocol = select_subprotocol(&value, &server.protocols);
+                // Cannot fail: the protocol is one of the request's offers, and there are no
+                // extra headers.
+                let accepted = value
+                    .accept_with(&server.handshake, protocol, &[])
+                    .map_err(|e| io::Error::other(e.to_string()))?;
+                break (accepted, consumed);
+            }
+            Ok(Progress::NeedMore) => {
+                let Some(n) = read_before(&mut stream, &mut buf, deadline)? else {
+                    log.end = "handshake not complete within its deadline".to_owned();
+                    return Ok(());
+                };
+                if n == 0 {
+                    log.end = "closed during the opening handshake".to_owned();
+                    return Ok(());
+                }
+                input = &buf[..n];
+                log.received.feed(input);
+            }
+            Err(e) => {
+                stream.write_all(&e.rejection().to_bytes())?;
+                log.end = format!("failed: {}", Error::Request(e));
+                linger_close(&mut stream, &mut buf);
+                return Ok(());
+            }
+        }
+    };
+    stream.write_all(&accepted.to_bytes())?;
+    log.extensions = Some(format_header(accepted.negotiated().extensions()));
+    log.protocol = accepted.negotiated().subprotocol().map(str::to_owned);
+    let mut conn = Connection::server_open(accepted.into_negotiated(), config);
     let origin = Instant::now();
     conn.handle_timeout(origin.elapsed());
-    log.received.feed(&head);
-    conn.handle_input(&head);
-    let mut text = String::new();
-    let mut binary = Vec::new();
+    // Frame bytes that came in the same read as the end of the head.
+    conn.handle_input(&input[consumed..]);
     loop {
-        // 1. Drain events: echo every message.
+        // 1. Drain events: echo every message, handed back from its own buffer (no copy for a
+        //    large or fragmented one; nothing kept between messages).
         while let Some(event) = conn.poll_event() {
             match event {
                 Ok(Event::Text { data, .. }) => {
                     log.messages += 1;
                     log.bytes += data.len();
-                    text.clear();
-                    text.push_str(data);
-                    // Fails only once closing, when nothing more may be sent anyway.
-                    let _ = conn.send_text(&text);
+                    echo(&mut conn);
                 }
                 Ok(Event::Binary { data, .. }) => {
                     log.messages += 1;
                     log.bytes += data.len();
-                    binary.clear();
-                    binary.extend_from_slice(data);
-                    let _ = conn.send_binary(&binary);
+                    echo(&mut conn);
                 }
                 Ok(Event::Close { code, reason }) => {
                     log.end = format!("closed {} {reason:?}", u16::from(code));
-                }
-                Ok(Event::Open) => {
-                    log.extensions = Some(format_header(conn.negotiated().extensions()));
                 }
                 Ok(_) => {}
                 Err(e) => log.end = format!("failed: {e}"),
@@ -236,6 +363,10 @@ struct Log {
     target: Option<String>,
     /// The negotiated `Sec-WebSocket-Extensions`, once open.
     extensions: Option<String>,
+    /// The selected subprotocol, if any.
+    protocol: Option<String>,
+    /// Whether the line names the subprotocol (`--protocol` was given).
+    show_protocol: bool,
     messages: u64,
     bytes: usize,
     /// What arrived, as frames: compressed messages and bytes on the wire.
@@ -249,6 +380,8 @@ impl Default for Log {
             page: None,
             target: None,
             extensions: None,
+            protocol: None,
+            show_protocol: false,
             messages: 0,
             bytes: 0,
             received: FrameTap::new(true),
@@ -280,8 +413,13 @@ impl Log {
                 self.target.as_deref().unwrap_or("?")
             );
         };
+        let protocol = match (&self.protocol, self.show_protocol) {
+            (_, false) => String::new(),
+            (Some(p), true) => format!(" [protocol: {p}]"),
+            (None, true) => " [protocol: none]".to_owned(),
+        };
         format!(
-            "WebSocket {} [extensions: {}]: {} messages ({} bytes) echoed, compressed {} received ({} payload bytes on the wire), {end}",
+            "WebSocket {} [extensions: {}]{protocol}: {} messages ({} bytes) echoed, compressed {} received ({} payload bytes on the wire), {end}",
             self.target.as_deref().unwrap_or("?"),
             if extensions.is_empty() {
                 "none"

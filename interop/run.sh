@@ -18,6 +18,11 @@
 #   - the `client` example against a Node ws and a Python websockets echo server (the same
 #     cases from the other side, compressing every message), and against their variants;
 #   - hyper_upgrade's plain HTTP routes;
+#   - echo_server --handshake-timeout: a silent client and a 4 bytes/s request are closed at the
+#     deadline, a prompt request still gets its 101 (interop/handshake_deadline_check.py)
+#   - echo_server --protocol: raw handshakes offering subprotocols (interop/subprotocol_check.py,
+#     which starts its own echo_server processes): the client's first offer among the
+#     server's is selected, none without --protocol;
 #   - headless Chromium loading echo_server's demo page, checked in the dumped DOM
 #     (permessage-deflate negotiated, the echoes right) and in echo_server's log (compressed).
 # One line per case (`PASS name` / `FAIL name: why`), then `N passed, M failed`; exits 1 if
@@ -332,6 +337,14 @@ http_case "hyper_upgrade: GET / is ordinary HTTP (200)" / 200 "/ws/echo"
 http_case "hyper_upgrade: GET /health (200 ok)" /health 200 ok
 http_case "hyper_upgrade: unknown path (404)" /nope 404
 http_case "hyper_upgrade: /ws/echo without Upgrade is refused by wswire (400)" /ws/echo 400 "Upgrade"
+
+# --- echo_server --protocol: which subprotocol the 101 selects ------------------------------
+note "echo_server --protocol (raw handshakes)"
+suite "echo_server --protocol" "$PY" "$HERE/subprotocol_check.py" "$BIN/echo_server"
+
+# --- echo_server's handshake deadline: silent and trickling clients are cut off -------------
+note "echo_server handshake deadline (silent and 4 bytes/s clients)"
+suite "echo_server handshake deadline" "$PY" "$HERE/handshake_deadline_check.py" "$BIN/echo_server"
 
 # --- Headless Chromium against echo_server's demo page --------------------------------------
 if [ -n "$chromium_pid" ]; then

@@ -6,8 +6,9 @@
 //! The work is safe code over 64-byte blocks that the compiler turns into vector
 //! instructions. With the `std` feature on x86/x86-64, the *same* safe code is also compiled
 //! with AVX-512F and with AVX2 enabled, and the widest the CPU has is chosen at run time for
-//! inputs of [`SIMD_MIN_LEN`] bytes or more; `BENCHMARKS.md` shows what that buys. The call
-//! into those copies is the one place the crate allows `unsafe`.
+//! inputs of 512 bytes or more; `BENCHMARKS.md` shows what that buys. The call into those
+//! copies is the one place the crate allows `unsafe`, and it needs a proof of detection: a
+//! `wide::Level`, which only run-time CPU-feature detection can make.
 
 /// The 4-byte masking key of a frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -31,7 +32,8 @@ impl MaskKey {
 const BLOCK: usize = 64;
 
 /// Inputs at least this long use a wider-vector copy of the loops when the CPU has one.
-pub const SIMD_MIN_LEN: usize = 512;
+#[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "x86")))]
+pub(crate) const SIMD_MIN_LEN: usize = 512;
 
 /// Masks (or unmasks) `buf` in place; `offset` is how many bytes of this frame's payload came
 /// before `buf`.
@@ -194,29 +196,63 @@ pub(crate) mod portable {
 /// The [`portable`] loops compiled again with AVX-512F or AVX2 enabled, and chosen at run
 /// time. There are no intrinsics here: the compiler vectorises the same safe code with wider
 /// registers. The only `unsafe` is the call into a `#[target_feature]` function, which is
-/// sound once the CPU is known to have the feature.
+/// sound once the CPU is known to have the feature: the caller proves that with a
+/// [`Level`](wide::Level), a token that only run-time detection makes.
 #[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "x86")))]
 #[allow(unsafe_code)]
 pub(crate) mod wide {
     use super::portable;
+    use level::Kind;
+    pub(crate) use level::Level;
 
-    /// A vector extension the CPU was seen to support. Only [`Level::detect`] makes one.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub(crate) enum Level {
-        Avx512,
-        Avx2,
-    }
+    /// The token, in a module of its own so that nothing else, not even the rest of `wide`,
+    /// can make one.
+    mod level {
+        /// Proof that run-time detection saw the CPU support a vector extension.
+        ///
+        /// The field is private to this module, and the only functions here that make a
+        /// `Level` are [`Level::detect`] and, in tests, `Level::all_detected`, each right
+        /// after `is_x86_feature_detected!` reported the feature of the [`Kind`] it wraps.
+        /// There is no other constructor (no `Default`, no `From`), so safe code anywhere
+        /// else can only copy a `Level` it was given: holding one means the CPU has its
+        /// feature, which is what the `unsafe` calls in `wide` rely on.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) struct Level(Kind);
 
-    impl Level {
-        /// The widest supported level, if any (the check is a cached atomic load).
-        #[inline]
-        pub(crate) fn detect() -> Option<Self> {
-            if std::is_x86_feature_detected!("avx512f") {
-                Some(Self::Avx512)
-            } else if std::is_x86_feature_detected!("avx2") {
-                Some(Self::Avx2)
-            } else {
-                None
+        /// Which extension a [`Level`] proves. Naming a `Kind` proves nothing; only a
+        /// `Level`'s does.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(super) enum Kind {
+            Avx512,
+            Avx2,
+        }
+
+        impl Level {
+            /// The widest supported level, if any (the check is a cached atomic load).
+            #[inline]
+            pub(crate) fn detect() -> Option<Self> {
+                if std::is_x86_feature_detected!("avx512f") {
+                    Some(Self(Kind::Avx512))
+                } else if std::is_x86_feature_detected!("avx2") {
+                    Some(Self(Kind::Avx2))
+                } else {
+                    None
+                }
+            }
+
+            /// Every level the CPU supports, widest first, so that tests can run each one
+            /// (not only the widest) against the portable loops.
+            #[cfg(test)]
+            pub(crate) fn all_detected() -> impl Iterator<Item = Self> {
+                let avx512 = std::is_x86_feature_detected!("avx512f").then_some(Kind::Avx512);
+                let avx2 = std::is_x86_feature_detected!("avx2").then_some(Kind::Avx2);
+                avx512.into_iter().chain(avx2).map(Self)
+            }
+
+            /// The extension this token proves the CPU has.
+            #[inline(always)]
+            pub(super) fn kind(self) -> Kind {
+                self.0
             }
         }
     }
@@ -244,24 +280,32 @@ pub(crate) mod wide {
     /// [`portable::apply`] with the wider registers of `level`.
     #[inline]
     pub(crate) fn apply(level: Level, buf: &mut [u8], key: &[u8; 4]) {
-        match level {
-            // SAFETY: a `Level` exists only as returned by `Level::detect`, which saw the CPU
-            // report AVX-512F; the callee is safe code compiled for that feature.
-            Level::Avx512 => unsafe { apply_avx512(buf, key) },
-            // SAFETY: as above, for AVX2.
-            Level::Avx2 => unsafe { apply_avx2(buf, key) },
+        match level.kind() {
+            // SAFETY: the one precondition of calling a `#[target_feature]` function is that
+            // the CPU has the features it enables. `level` is a `Level`, a token that only
+            // run-time detection makes (its field is private to the `level` module, whose
+            // only constructors check the CPU first), and its kind is `Avx512` only if
+            // `is_x86_feature_detected!("avx512f")` reported AVX-512F: the one feature
+            // `apply_avx512` enables. Its body is safe code.
+            Kind::Avx512 => unsafe { apply_avx512(buf, key) },
+            // SAFETY: as above: a `Level` is of kind `Avx2` only if
+            // `is_x86_feature_detected!("avx2")` reported AVX2, the one feature `apply_avx2`
+            // enables.
+            Kind::Avx2 => unsafe { apply_avx2(buf, key) },
         }
     }
 
     /// [`portable::copy`] with the wider registers of `level`.
     #[inline]
     pub(crate) fn copy(level: Level, dst: &mut [u8], src: &[u8], key: &[u8; 4]) {
-        match level {
-            // SAFETY: a `Level` exists only as returned by `Level::detect`, which saw the CPU
-            // report AVX-512F; the callee is safe code compiled for that feature.
-            Level::Avx512 => unsafe { copy_avx512(dst, src, key) },
-            // SAFETY: as above, for AVX2.
-            Level::Avx2 => unsafe { copy_avx2(dst, src, key) },
+        match level.kind() {
+            // SAFETY: as in `apply`: `level` is a token only run-time detection makes, of
+            // kind `Avx512` only if `is_x86_feature_detected!("avx512f")` reported AVX-512F,
+            // the one feature `copy_avx512` enables. Its body is safe code.
+            Kind::Avx512 => unsafe { copy_avx512(dst, src, key) },
+            // SAFETY: as in `apply`: of kind `Avx2` only if `is_x86_feature_detected!("avx2")`
+            // reported AVX2, the one feature `copy_avx2` enables.
+            Kind::Avx2 => unsafe { copy_avx2(dst, src, key) },
         }
     }
 }
@@ -303,18 +347,11 @@ mod tests {
     #[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "x86")))]
     #[test]
     fn wide_paths_equal_portable_path() {
-        let mut levels = std::vec::Vec::new();
-        if std::is_x86_feature_detected!("avx512f") {
-            levels.push(wide::Level::Avx512);
-        }
-        if std::is_x86_feature_detected!("avx2") {
-            levels.push(wide::Level::Avx2);
-        }
         let data: [u8; 1200] = core::array::from_fn(|i| (i * 31 + 7).to_le_bytes()[0]);
         let lens = (0..=300)
             .chain(SIMD_MIN_LEN - 40..SIMD_MIN_LEN + 300)
             .chain([1100]);
-        for level in levels {
+        for level in wide::Level::all_detected() {
             for len in lens.clone() {
                 for align in 0..8 {
                     for offset in 0..4 {
