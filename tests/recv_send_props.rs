@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Ev, decode_chunks, merge_pieces, receive};
+use common::{Ev, decode_chunks, merge_pieces, receive, split_at};
 use proptest::prelude::*;
 use wswire::Role;
 use wswire::frame::MaskKey;
@@ -134,19 +134,6 @@ fn peer(role: Role) -> Role {
         Role::Client => Role::Server,
         Role::Server => Role::Client,
     }
-}
-
-fn split_at<'a>(bytes: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
-    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
-    cuts.sort_unstable();
-    let mut out = Vec::new();
-    let mut at = 0;
-    for c in cuts {
-        out.push(&bytes[at..c]);
-        at = c;
-    }
-    out.push(&bytes[at..]);
-    out
 }
 
 fn role() -> impl Strategy<Value = Role> {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Ev, receive};
+use common::{Ev, receive, split_at};
 use proptest::prelude::*;
 use wswire::Role;
 use wswire::frame::MaskKey;
@@ -30,19 +30,6 @@ fn masked_raw_text(payload: &[u8]) -> Vec<u8> {
     let mut out = vec![0x81, 0x80 | payload.len() as u8];
     out.extend_from_slice(&key);
     out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-    out
-}
-
-fn split_at<'a>(bytes: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
-    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
-    cuts.sort_unstable();
-    let mut out = Vec::new();
-    let mut at = 0;
-    for c in cuts {
-        out.push(&bytes[at..c]);
-        at = c;
-    }
-    out.push(&bytes[at..]);
     out
 }
 

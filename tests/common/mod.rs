@@ -14,6 +14,21 @@ pub fn hex(s: &str) -> Vec<u8> {
 use wswire::Role;
 use wswire::recv::{Decoder, Delivery, Event, Receiver, RecvConfig};
 
+/// `bytes` cut at the given points (each taken modulo `len + 1`, in order): the chunks a
+/// transport might deliver.
+pub fn split_at<'a>(bytes: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+    cuts.sort_unstable();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for c in cuts {
+        out.push(&bytes[at..c]);
+        at = c;
+    }
+    out.push(&bytes[at..]);
+    out
+}
+
 /// An owned copy of an [`Event`] (or the error that ended decoding), for comparisons.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ev {
