@@ -122,6 +122,8 @@ pub enum RequestError {
     HeadTooLarge,
     /// More header fields than [`Limits::max_headers`]. 431.
     TooManyHeaders,
+    /// A header field line longer than [`Limits::max_header_line`]. 431.
+    HeaderLineTooLong,
     /// The method is not `GET` (methods are case-sensitive, RFC 9110 §9.1; RFC 6455 §4.2.1
     /// item 1). 405 with `Allow: GET`.
     MethodNotAllowed,
@@ -168,7 +170,7 @@ impl RequestError {
     pub const fn status(&self) -> StatusCode {
         match self {
             Self::RequestLineTooLong => StatusCode::URI_TOO_LONG,
-            Self::HeadTooLarge | Self::TooManyHeaders => {
+            Self::HeadTooLarge | Self::TooManyHeaders | Self::HeaderLineTooLong => {
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
             }
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -208,6 +210,7 @@ impl fmt::Display for RequestError {
             Self::RequestLineTooLong => f.write_str("request line too long"),
             Self::HeadTooLarge => f.write_str("request header block too large"),
             Self::TooManyHeaders => f.write_str("too many request header fields"),
+            Self::HeaderLineTooLong => f.write_str("a request header field line is too long"),
             Self::MethodNotAllowed => f.write_str("method must be GET"),
             Self::UnsupportedHttpVersion => f.write_str("HTTP/1.1 required"),
             Self::InvalidTarget => f.write_str("invalid request target"),
@@ -511,6 +514,8 @@ impl ServerHandshake {
         };
         let e = if over_line {
             RequestError::RequestLineTooLong
+        } else if self.head.longest_field_line > self.limits.max_header_line {
+            RequestError::HeaderLineTooLong
         } else if self.head.buf.len() >= self.limits.max_head_bytes {
             RequestError::HeadTooLarge
         } else {
@@ -552,8 +557,16 @@ pub fn parse_request<'b>(
         Some(end) => end > limits.max_request_line,
         None => buf.len() > limits.max_request_line,
     };
+    // The head so far: all of `buf` until it is complete (bytes after it are not headers).
+    let head = match parsed {
+        Ok(httparse::Status::Complete(n)) => buf.get(..n).unwrap_or(buf),
+        _ => buf,
+    };
     let n = match parsed {
         _ if line_too_long => return Err(RequestError::RequestLineTooLong),
+        _ if super::longest_field_line(head) > limits.max_header_line => {
+            return Err(RequestError::HeaderLineTooLong);
+        }
         Ok(httparse::Status::Complete(n)) if n <= limits.max_head_bytes => n,
         Ok(httparse::Status::Complete(_)) => return Err(RequestError::HeadTooLarge),
         Ok(httparse::Status::Partial) if buf.len() >= limits.max_head_bytes => {
