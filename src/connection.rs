@@ -84,6 +84,13 @@ pub struct Config {
     /// Give up on the peer (close the transport, report 1006) after this long without any
     /// input. Default off.
     pub idle_timeout: Option<Duration>,
+    /// The outbound high-water mark: once this many bytes are queued for the transport, data
+    /// sends are refused with [`UsageError::OutputFull`] until some are written out
+    /// ([`Connection::is_send_ready`] tells when), so a peer that stops reading holds at most
+    /// this much output plus one message. Control frames (Pongs, bounded by
+    /// `max_pending_pongs`; Close) still go in. Default `None`: no mark (as Node's `ws`,
+    /// whose `bufferedAmount` grows without bound).
+    pub outbound_high_water: Option<usize>,
     /// permessage-deflate data-path settings (engine, threshold, level, window cap). They
     /// apply only when the handshake agreed the extension, which needs a
     /// [`DeflateServer`](crate::extensions::deflate::DeflateServer) or
@@ -104,6 +111,7 @@ impl Default for Config {
             close_timeout: Some(Duration::from_secs(30)),
             keepalive_interval: None,
             idle_timeout: None,
+            outbound_high_water: None,
             deflate: DeflateConfig::default(),
         }
     }
@@ -927,12 +935,28 @@ impl<M: MaskGen> Connection<M> {
             && (self.role == Role::Server || self.failed || self.eof)
     }
 
+    /// Data may be sent: the connection is `Open` and the output is below the high-water mark.
     fn check_open(&self) -> Result<(), UsageError> {
         match self.phase.state {
-            State::Connecting => Err(UsageError::NotOpen),
-            State::Open => Ok(()),
-            _ => Err(UsageError::SendAfterClose),
+            State::Connecting => return Err(UsageError::NotOpen),
+            State::Open => {}
+            _ => return Err(UsageError::SendAfterClose),
         }
+        match self.config.outbound_high_water {
+            Some(limit) if self.pending_output() >= limit => Err(UsageError::OutputFull {
+                pending: self.pending_output(),
+                limit,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a data message may be queued now: `Open`, and the queued output below
+    /// [`Config::outbound_high_water`]. When it turns false, wait until the transport is
+    /// writable, write ([`Connection::poll_transmit`] / [`Connection::advance_transmit`]), and
+    /// ask again.
+    pub fn is_send_ready(&self) -> bool {
+        self.check_open().is_ok()
     }
 
     /// Queues a whole text message.

@@ -205,6 +205,15 @@ pub enum UsageError {
     /// engine fault, not the peer's): the message cannot be finished. A
     /// [`Connection`](crate::Connection) fails itself with close code 1011.
     CompressionFailed,
+    /// The output already queued reached the outbound high-water mark
+    /// (`connection::Config::outbound_high_water`): write some of it out first
+    /// ([`Connection::is_send_ready`](crate::Connection::is_send_ready) says when).
+    OutputFull {
+        /// Bytes queued for the transport.
+        pending: usize,
+        /// The high-water mark.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for UsageError {
@@ -228,6 +237,10 @@ impl fmt::Display for UsageError {
             Self::PayloadTooLong => f.write_str("payload length must be below 2^63"),
             Self::NotOpen => f.write_str("the connection is not open"),
             Self::CompressionFailed => f.write_str("the permessage-deflate compressor failed"),
+            Self::OutputFull { pending, limit } => write!(
+                f,
+                "{pending} bytes already queued for the transport (high-water mark {limit})"
+            ),
         }
     }
 }
