@@ -555,10 +555,19 @@ pub(crate) struct HeadBuffer {
     pub(crate) buf: Vec<u8>,
     scanned: usize,
     pub(crate) first_line_end: Option<usize>,
-    /// The longest line after the first so far, counting the unfinished last line.
-    pub(crate) longest_field_line: usize,
     /// Where the last (possibly unfinished) line starts.
     line_start: usize,
+}
+
+impl HeadBuffer {
+    /// The length of the last line, not yet ended (0 while still on the first line, which
+    /// has its own limit): lines that ended are judged when the head is parsed.
+    pub(crate) fn unfinished_line(&self) -> usize {
+        match self.first_line_end {
+            Some(_) => self.buf.len() - self.line_start,
+            None => 0,
+        }
+    }
 }
 
 /// What [`HeadBuffer::push`] found in the new bytes.
@@ -578,19 +587,14 @@ impl HeadBuffer {
             .extend_from_slice(input.get(..take).unwrap_or_default());
         let mut scan = Scan::default();
         let new = self.buf.get(self.scanned..).unwrap_or_default();
-        for (i, _) in new.iter().enumerate().filter(|&(_, &c)| c == b'\n') {
-            let end = self.scanned + i;
+        if let Some(i) = new.iter().position(|&c| c == b'\n') {
             scan.line_ended = true;
             if self.first_line_end.is_none() {
-                self.first_line_end = Some(end);
-            } else {
-                self.longest_field_line = self.longest_field_line.max(end - self.line_start);
+                self.first_line_end = Some(self.scanned + i);
             }
-            self.line_start = end + 1;
         }
-        if self.first_line_end.is_some() {
-            let unfinished = self.buf.len() - self.line_start;
-            self.longest_field_line = self.longest_field_line.max(unfinished);
+        if let Some(i) = new.iter().rposition(|&c| c == b'\n') {
+            self.line_start = self.scanned + i + 1;
         }
         self.scanned = self.buf.len();
         scan

@@ -514,7 +514,7 @@ impl ServerHandshake {
         };
         let e = if over_line {
             RequestError::RequestLineTooLong
-        } else if self.head.longest_field_line > self.limits.max_header_line {
+        } else if self.head.unfinished_line() > self.limits.max_header_line {
             RequestError::HeaderLineTooLong
         } else if self.head.buf.len() >= self.limits.max_head_bytes {
             RequestError::HeadTooLarge
@@ -524,6 +524,16 @@ impl ServerHandshake {
         self.state = State::Failed(e);
         Err(e)
     }
+}
+
+/// The longest field line (name to the end of the value) of a parsed head in `buf`.
+fn longest_field(buf: &[u8], headers: &[httparse::Header<'_>]) -> usize {
+    let at = |s: &[u8]| (s.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
+    headers
+        .iter()
+        .map(|h| at(h.value) + h.value.len() - at(h.name.as_bytes()))
+        .max()
+        .unwrap_or(0)
 }
 
 /// Parses and validates a request from the start of `buf`, the caller's buffer (the stateless
@@ -557,14 +567,16 @@ pub fn parse_request<'b>(
         Some(end) => end > limits.max_request_line,
         None => buf.len() > limits.max_request_line,
     };
-    // The head so far: all of `buf` until it is complete (bytes after it are not headers).
-    let head = match parsed {
-        Ok(httparse::Status::Complete(n)) => buf.get(..n).unwrap_or(buf),
-        _ => buf,
-    };
     let n = match parsed {
         _ if line_too_long => return Err(RequestError::RequestLineTooLong),
-        _ if super::longest_field_line(head) > limits.max_header_line => {
+        Ok(httparse::Status::Partial)
+            if super::longest_field_line(buf) > limits.max_header_line =>
+        {
+            return Err(RequestError::HeaderLineTooLong);
+        }
+        Ok(httparse::Status::Complete(_))
+            if longest_field(buf, req.headers) > limits.max_header_line =>
+        {
             return Err(RequestError::HeaderLineTooLong);
         }
         Ok(httparse::Status::Complete(n)) if n <= limits.max_head_bytes => n,
