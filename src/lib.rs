@@ -1,7 +1,8 @@
 //! # wswire
 //!
-//! A sans-I/O WebSocket protocol core: RFC 6455 (and, in time, RFC 7692 permessage-deflate)
-//! as pure functions and push-bytes / pull-events state machines.
+//! A sans-I/O WebSocket protocol core: RFC 6455, RFC 7692 permessage-deflate and the
+//! RFC 8441/9220 handshake over HTTP/2 and HTTP/3 header lists, as pure functions and
+//! push-bytes / pull-events state machines.
 //!
 //! **What it does:** every rule of the protocol — frame headers, masking, close codes,
 //! UTF-8 validation — with no I/O of its own, so it runs the same under std, tokio, smol,
@@ -23,6 +24,7 @@
 //!
 //! use wswire::connection::{Config, Connection, Event};
 //! use wswire::handshake::ServerConfig;
+//! use wswire::recv::Message;
 //!
 //! fn main() -> std::io::Result<()> {
 //!     let server_config = Arc::new(ServerConfig::default());
@@ -31,11 +33,17 @@
 //!     let origin = Instant::now();
 //!     let mut buf = [0u8; 16 * 1024];
 //!     loop {
-//!         // 1. Drain events (an echo server answers each message).
+//!         // 1. Drain events. An echo server hands each message back from its own buffer
+//!         //    (`take_message`: no copy for a large or fragmented one).
 //!         while let Some(event) = conn.poll_event() {
 //!             match event {
-//!                 Ok(Event::Text { data, .. }) => { let t = data.to_owned(); conn.send_text(&t).ok(); }
-//!                 Ok(Event::Binary { data, .. }) => { let b = data.to_vec(); conn.send_binary(&b).ok(); }
+//!                 Ok(Event::Text { .. } | Event::Binary { .. }) => {
+//!                     let _ = match conn.take_message() {
+//!                         Some(Message::Text(t)) => conn.send_text_owned(t),
+//!                         Some(Message::Binary(b)) => conn.send_binary_owned(b),
+//!                         _ => Ok(()),
+//!                     };
+//!                 }
 //!                 Ok(_) => {}
 //!                 Err(e) => eprintln!("connection failed: {e}"),
 //!             }
@@ -48,8 +56,9 @@
 //!         if conn.should_close_transport() {
 //!             return Ok(());
 //!         }
-//!         // 3. Wait for input, or for the next timer. Tell the connection the time before
-//!         //    feeding it input, so its timers measure from the right moment.
+//!         // 3. Wait for input, or for the next timer (the first is "now": it starts the
+//!         //    clock, and the handshake deadline with it). Tell the connection the time
+//!         //    before feeding it input, so its timers measure from the right moment.
 //!         let now = origin.elapsed();
 //!         match conn.poll_timeout() {
 //!             Some(deadline) if deadline <= now => {
