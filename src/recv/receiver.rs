@@ -15,6 +15,10 @@ use crate::error::ProtocolError;
 use crate::extensions::deflate::MessageInflater;
 use crate::frame::Rsv;
 
+/// A held frame larger than this is handed over as the input buffer itself by
+/// [`Receiver::take_message`]; smaller messages are copied out.
+const HAND_OVER_MIN: usize = 4 * RETAIN_CAPACITY;
+
 /// Where the payload of the last whole message handed out lies.
 #[derive(Clone, Debug)]
 enum Last {
@@ -152,11 +156,17 @@ impl Receiver {
         self.end = (self.end + n).min(self.input.len());
     }
 
-    /// Moves the unconsumed bytes to the front. A frame waiting in the buffer loses its
+    /// Moves the unconsumed bytes to the front. A large frame waiting in the buffer loses its
     /// header (already decoded), so its payload starts the buffer and the buffer itself can
     /// be handed over ([`take_message`](Self::take_message)).
     fn compact(&mut self) {
-        let from = self.start + self.decoder.drop_held_header();
+        // Only a large frame loses its header (so it can be handed over as the buffer): for a
+        // small one, moving its bytes every time would cost more than copying it out once.
+        let skip = match self.decoder.held_len() {
+            Some(total) if total > HAND_OVER_MIN => self.decoder.drop_held_header(),
+            _ => 0,
+        };
+        let from = self.start + skip;
         if from != 0 {
             self.input.copy_within(from..self.end, 0);
             self.end -= from;
@@ -168,10 +178,10 @@ impl Receiver {
     /// (with [`Delivery::Messages`]); `None` after any other event, or when taken already.
     ///
     /// Without a copy when the message was assembled (fragmented or compressed) or when it
-    /// waited in the input buffer over several reads (a large message on a socket): the
-    /// buffer itself is handed over and only the bytes after the message are moved to a new
-    /// one. A message that arrived within one read shares the input buffer with others and
-    /// is copied (at most one read's worth). Text that waited in the input buffer is turned
+    /// waited in the input buffer over several reads and is over 256 KiB (a large message on
+    /// a socket): the buffer itself is handed over and only the bytes after the message are
+    /// moved to a new one. Any other message shares the input buffer with others and is
+    /// copied (at most 256 KiB). Text that waited in the input buffer is turned
     /// into a `String` by the standard library's validation.
     ///
     /// ```
@@ -190,7 +200,7 @@ impl Receiver {
             Last::Nothing => None,
             Last::Assembled(kind) => Some(self.assembly.take(kind, validated)),
             Last::Input(kind, range) => {
-                let bytes = if range.start == 0 && range.len() > RETAIN_CAPACITY {
+                let bytes = if range.start == 0 {
                     let rest = self.input[self.start..self.end].to_vec();
                     self.end -= self.start;
                     self.start = 0;
