@@ -1,5 +1,8 @@
 //! Property tests for the pure codecs.
 
+mod common;
+
+use common::split_at;
 use proptest::prelude::*;
 use wswire::frame::{
     Decoded, FrameHeader, MAX_HEADER_LEN, MaskKey, Opcode, Rsv, apply_mask, copy_masked,
@@ -50,20 +53,6 @@ fn bytewise(buf: &mut [u8], key: [u8; 4], offset: usize) {
     }
 }
 
-/// Splits `data` at the given cut points (taken modulo the length, sorted).
-fn split<'a>(data: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
-    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (data.len() + 1)).collect();
-    cuts.sort_unstable();
-    let mut out = Vec::new();
-    let mut at = 0;
-    for c in cuts {
-        out.push(&data[at..c]);
-        at = c;
-    }
-    out.push(&data[at..]);
-    out
-}
-
 proptest! {
     #[test]
     fn header_encode_decode_round_trip(h in valid_header(), trailing in any::<Vec<u8>>()) {
@@ -108,7 +97,7 @@ proptest! {
         let mut whole = data.clone();
         apply_mask(&mut whole, MaskKey(key), 0);
         let mut pieces = Vec::new();
-        for piece in split(&data, &cuts) {
+        for piece in split_at(&data, &cuts) {
             let mut p = piece.to_vec();
             apply_mask(&mut p, MaskKey(key), pieces.len());
             pieces.extend_from_slice(&p);
@@ -129,7 +118,7 @@ proptest! {
         let expected = core::str::from_utf8(&data);
         let mut v = Utf8Validator::new();
         let mut result = Ok(());
-        for piece in split(&data, &cuts) {
+        for piece in split_at(&data, &cuts) {
             result = v.feed(piece);
             if result.is_err() { break; }
         }
