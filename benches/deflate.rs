@@ -15,7 +15,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use wswire::Role;
 use wswire::extensions::deflate::{Compressor, DeflateConfig, DeflateParams};
 use wswire::recv::{Event, Receiver, RecvConfig};
-use wswire::send::{DataKind, SendConfig, Sender};
+use wswire::send::{Compression, DataKind, SendConfig, Sender};
 
 const SIZES: [(usize, &str); 3] = [(1024, "1KiB"), (16 * 1024, "16KiB"), (1 << 20, "1MiB")];
 
@@ -117,7 +117,7 @@ fn compress(c: &mut Criterion) {
                                     DataKind::Text,
                                     m.as_bytes(),
                                     true,
-                                    true,
+                                    Compression::Auto,
                                     &mut out,
                                 )
                                 .unwrap(),
@@ -144,7 +144,14 @@ fn stream(msgs: &[String], mode: Option<(bool, u8)>) -> (Vec<u8>, Vec<u8>) {
         for m in msgs {
             match &mut comp {
                 Some(c) => tx
-                    .data_compressed(c, DataKind::Text, m.as_bytes(), true, true, out)
+                    .data_compressed(
+                        c,
+                        DataKind::Text,
+                        m.as_bytes(),
+                        true,
+                        Compression::Auto,
+                        out,
+                    )
                     .unwrap(),
                 None => tx.text(m, true, out).unwrap(),
             }

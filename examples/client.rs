@@ -55,7 +55,7 @@ use wswire::connection::{Config, Connection, Event};
 use wswire::extensions::deflate::{Codec, DeflateClient, DeflateOffer, PERMESSAGE_DEFLATE};
 use wswire::extensions::{format_header, parse_header};
 use wswire::handshake::{ClientRequest, WsUri};
-use wswire::send::RandomMask;
+use wswire::send::{Compression, RandomMask};
 
 const USAGE: &str = "usage: client [--binary] [--size N]... [--fragment N] [--ping DATA] [--close CODE] [--reason TEXT] [--expect-echo] [--expect-close CODE] [--wait SECS] [--quiet] [--no-deflate] [--deflate-offer PARAMS] [--deflate-threshold N] [--expect-extension TEXT]... [--expect-compressed SENT,RECEIVED] ws://host[:port]/path [MESSAGE]...";
 
@@ -573,7 +573,7 @@ fn send(
             return conn.send_binary(&[]).map_err(io::Error::other);
         }
         while let Some(chunk) = chunks.next() {
-            conn.send_binary_part(chunk, chunks.peek().is_none())
+            conn.send_binary_with(chunk, chunks.peek().is_none(), Compression::Auto)
                 .map_err(io::Error::other)?;
         }
         return Ok(());
@@ -585,7 +585,7 @@ fn send(
             end += 1;
         }
         let (piece, rest) = text.split_at(end);
-        conn.send_text_part(piece, rest.is_empty())
+        conn.send_text_with(piece, rest.is_empty(), Compression::Auto)
             .map_err(io::Error::other)?;
         if rest.is_empty() {
             return Ok(());

@@ -175,5 +175,8 @@ pub enum Role {
     /// The end that accepted it (sends unmasked frames).
     Server,
 }
+pub use connection::Error;
 pub use connection::{Config, Connection, Event};
 pub use frame::CloseCode;
+pub use frame::Decoded;
+pub use rand_core;

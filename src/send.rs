@@ -31,15 +31,28 @@ use crate::frame::{
     copy_masked,
 };
 
-/// A source of masking keys.
-pub trait MaskGen {
+mod sealed {
+    /// Only this module's key sources exist: a client's frames can never go out unmasked or
+    /// under keys nobody chose.
+    pub trait Sealed {}
+}
+
+/// Where a [`Sender`] (or a connection) gets its masking keys: [`Unmasked`] for a server,
+/// [`RandomMask`] or [`FixedMask`] for a client. Sealed; see [`ClientMasks`].
+pub trait MaskGen: sealed::Sealed {
     /// The key for the next frame, or `None` to send it unmasked (servers only).
     fn next_mask(&mut self) -> Option<MaskKey>;
 }
 
+/// A key source that masks every frame — what a client must use (RFC 6455 §5.3). Implemented
+/// by [`RandomMask`] and [`FixedMask`] only, so a client cannot be built over [`Unmasked`].
+pub trait ClientMasks: MaskGen {}
+
 /// No masking: what a server uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Unmasked;
+
+impl sealed::Sealed for Unmasked {}
 
 impl MaskGen for Unmasked {
     #[inline]
@@ -49,9 +62,13 @@ impl MaskGen for Unmasked {
 }
 
 /// A fresh key per frame from a cryptographically secure generator (RFC 6455 §5.3: "the
-/// masking key MUST be derived from a strong source of entropy").
+/// masking key MUST be derived from a strong source of entropy"), e.g. `getrandom`'s
+/// `SysRng` or rand 0.10's `ThreadRng` (any `rand_core` 0.10 `CryptoRng`, re-exported as
+/// [`crate::rand_core`]).
 #[derive(Clone, Debug, Default)]
 pub struct RandomMask<R>(pub R);
+
+impl<R: rand_core::CryptoRng> sealed::Sealed for RandomMask<R> {}
 
 impl<R: rand_core::CryptoRng> MaskGen for RandomMask<R> {
     #[inline]
@@ -62,16 +79,35 @@ impl<R: rand_core::CryptoRng> MaskGen for RandomMask<R> {
     }
 }
 
+impl<R: rand_core::CryptoRng> ClientMasks for RandomMask<R> {}
+
 /// The same key for every frame. **Only for tests and reproducible examples**: predictable
 /// keys defeat the purpose of masking (RFC 6455 §10.3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FixedMask(pub MaskKey);
+
+impl sealed::Sealed for FixedMask {}
 
 impl MaskGen for FixedMask {
     #[inline]
     fn next_mask(&mut self) -> Option<MaskKey> {
         Some(self.0)
     }
+}
+
+impl ClientMasks for FixedMask {}
+
+/// Whether a message may be compressed when permessage-deflate is agreed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Compression {
+    /// Compressed when the extension is agreed and the message reaches the deflate
+    /// threshold (the default).
+    #[default]
+    Auto,
+    /// Sent as it is, e.g. data that is already compressed, or a secret next to text an
+    /// attacker chooses (RFC 7692 §10).
+    Off,
 }
 
 /// Send-side settings.
@@ -160,7 +196,7 @@ impl<R: rand_core::CryptoRng> Sender<RandomMask<R>> {
     }
 }
 
-impl<M: MaskGen> Sender<M> {
+impl<M: ClientMasks> Sender<M> {
     /// A client's sender with a chosen key source (see [`FixedMask`] for tests).
     pub fn client_with(config: SendConfig, masks: M) -> Self {
         Self {
@@ -171,7 +207,9 @@ impl<M: MaskGen> Sender<M> {
             close_sent: false,
         }
     }
+}
 
+impl<M: MaskGen> Sender<M> {
     /// The role this sender frames for.
     pub fn role(&self) -> Role {
         self.role
@@ -332,19 +370,19 @@ impl<M: MaskGen> Sender<M> {
     /// Appends a data message (or its next piece) through a permessage-deflate
     /// [`Compressor`] (RFC 7692 §7.2.1): when the compressor takes the message, the payload is
     /// compressed with a sync flush (the final `00 00 ff ff` removed at the end of the message)
-    /// and the first frame carries RSV1; continuation frames never do. `compress = false`
+    /// and the first frame carries RSV1; continuation frames never do. [`Compression::Off`]
     /// sends this message uncompressed (decided on its first piece). Fragmentation by
     /// [`SendConfig::max_frame_payload`] applies to the compressed payload.
     ///
     /// ```
     /// # #[cfg(feature = "deflate")] {
     /// use wswire::extensions::deflate::{Codec, Compressor};
-    /// use wswire::send::{DataKind, SendConfig, Sender};
+    /// use wswire::send::{Compression, DataKind, SendConfig, Sender};
     ///
     /// let mut compressor = Compressor::new(Codec::flate2(), 15, false, 6, 0);
     /// let mut server = Sender::server(SendConfig::default());
     /// let mut out = Vec::new();
-    /// server.data_compressed(&mut compressor, DataKind::Text, b"Hello", true, true, &mut out)?;
+    /// server.data_compressed(&mut compressor, DataKind::Text, b"Hello", true, Compression::Auto, &mut out)?;
     /// assert_eq!(out, [0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]); // RFC 7692 §7.2.3.1
     /// # }
     /// # Ok::<(), wswire::UsageError>(())
@@ -360,7 +398,7 @@ impl<M: MaskGen> Sender<M> {
         kind: DataKind,
         data: &[u8],
         fin: bool,
-        compress: bool,
+        compression: Compression,
         out: &mut Vec<u8>,
     ) -> Result<(), UsageError> {
         if self.close_sent {
@@ -372,7 +410,7 @@ impl<M: MaskGen> Sender<M> {
             return Err(UsageError::MessageInProgress { open });
         }
         let first = self.open.is_none();
-        match compressor.compress(data, first, fin, compress) {
+        match compressor.compress(data, first, fin, compression == Compression::Auto) {
             Ok(Some(payload)) => {
                 let rsv = if first { Rsv::RSV1 } else { Rsv::NONE };
                 self.data(kind, payload, fin, rsv, out)
@@ -498,14 +536,10 @@ impl<M: MaskGen> Sender<M> {
         }
     }
 
-    /// A client's next key (a key source that gives none yields the all-zero key, which is
-    /// legal but defeats masking); a server's is always `None`.
+    /// A client's next key (a [`ClientMasks`] source, so always one); a server's is `None`.
     #[inline]
     fn next_mask(&mut self) -> Option<MaskKey> {
-        match self.role {
-            Role::Client => Some(self.masks.next_mask().unwrap_or_default()),
-            Role::Server => None,
-        }
+        self.masks.next_mask()
     }
 
     #[inline]

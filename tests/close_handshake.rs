@@ -2,10 +2,10 @@
 
 mod common;
 
-use common::{Cx, Pair, drain_events, drain_output, hex};
-use wswire::UsageError;
+use common::{Cx, Pair, drain_events, drain_output, ended, hex};
 use wswire::connection::{Config, Connection, State};
 use wswire::frame::CloseCode;
+use wswire::{Error, UsageError};
 
 fn server() -> Connection {
     Connection::server_open(Default::default(), Config::default())
@@ -123,15 +123,16 @@ fn eof_without_close_is_abnormal() {
     let mut s = server();
     s.handle_input(&hex("81 85 00 00 00 00 48 65"));
     s.handle_eof();
-    assert_eq!(drain_events(&mut s), [Cx::Close(1006, String::new())]);
+    assert_eq!(drain_events(&mut s), [ended(Error::Eof)]);
+    assert_eq!(Error::Eof.close_code(), CloseCode::ABNORMAL);
     assert!(drain_output(&mut s).is_empty(), "1006 is never sent");
-    // Events already received are delivered before the 1006.
+    // Events already received are delivered before the end.
     let mut s = server();
     s.handle_input(&hex("81 82 00 00 00 00 68 69"));
     s.handle_eof();
     assert_eq!(
         drain_events(&mut s),
-        [Cx::Text("hi".into()), Cx::Close(1006, String::new())]
+        [Cx::Text("hi".into()), ended(Error::Eof)]
     );
 }
 
@@ -166,7 +167,7 @@ fn close_timeout_when_the_peer_never_answers() {
     drain_output(&mut s);
     assert_eq!(s.poll_timeout(), Some(std::time::Duration::from_secs(35)));
     s.handle_timeout(std::time::Duration::from_secs(35));
-    assert_eq!(drain_events(&mut s), [Cx::Close(1006, String::new())]);
+    assert_eq!(drain_events(&mut s), [ended(Error::CloseTimeout)]);
     assert!(s.should_close_transport());
 }
 

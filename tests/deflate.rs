@@ -18,7 +18,7 @@ use wswire::extensions::deflate::{
 use wswire::frame::MaskKey;
 use wswire::handshake::{ClientRequest, SecWebSocketKey, ServerConfig};
 use wswire::recv::{Delivery, Event, Receiver, RecvConfig};
-use wswire::send::{DataKind, FixedMask, SendConfig, Sender};
+use wswire::send::{Compression, DataKind, FixedMask, SendConfig, Sender};
 
 fn receiver(role: Role, params: DeflateParams, config: RecvConfig, delivery: Delivery) -> Receiver {
     let mut rx = Receiver::with_delivery(role, config, delivery);
@@ -221,7 +221,7 @@ fn compress_message(kind: DataKind, data: &[u8], params: DeflateParams) -> Vec<u
     let mut comp = c.compressor(&params, Role::Server).unwrap();
     let mut tx = Sender::server(SendConfig::default());
     let mut out = Vec::new();
-    tx.data_compressed(&mut comp, kind, data, true, true, &mut out)
+    tx.data_compressed(&mut comp, kind, data, true, Compression::Auto, &mut out)
         .unwrap();
     out
 }
@@ -271,7 +271,7 @@ fn the_limit_applies_to_the_inflated_size() {
         DataKind::Text,
         &[b'A'; 15],
         false,
-        true,
+        Compression::Auto,
         &mut wire,
     )
     .unwrap();
@@ -280,7 +280,7 @@ fn the_limit_applies_to_the_inflated_size() {
         DataKind::Text,
         &[b'A'; 15],
         true,
-        true,
+        Compression::Auto,
         &mut wire,
     )
     .unwrap();
@@ -320,8 +320,15 @@ fn outbound_vectors() {
         let mut tx = Sender::server(SendConfig::default());
         let mut out = Vec::new();
         for _ in 0..n {
-            tx.data_compressed(&mut comp, DataKind::Text, b"Hello", true, true, &mut out)
-                .unwrap();
+            tx.data_compressed(
+                &mut comp,
+                DataKind::Text,
+                b"Hello",
+                true,
+                Compression::Auto,
+                &mut out,
+            )
+            .unwrap();
         }
         out
     };
@@ -357,12 +364,26 @@ fn streamed_message_rsv1_only_on_the_first_frame() {
     let mut comp = c.compressor(&default(), Role::Server).unwrap();
     let mut tx = Sender::server(SendConfig::default());
     let mut out = Vec::new();
-    tx.data_compressed(&mut comp, DataKind::Text, b"123", false, true, &mut out)
-        .unwrap();
+    tx.data_compressed(
+        &mut comp,
+        DataKind::Text,
+        b"123",
+        false,
+        Compression::Auto,
+        &mut out,
+    )
+    .unwrap();
     let first_len = out.len();
     tx.ping(b"", &mut out).unwrap();
-    tx.data_compressed(&mut comp, DataKind::Text, b"12", true, false, &mut out)
-        .unwrap();
+    tx.data_compressed(
+        &mut comp,
+        DataKind::Text,
+        b"12",
+        true,
+        Compression::Off,
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(out[0], 0x41, "text, RSV1, no FIN");
     assert_eq!(out[first_len], 0x89);
     assert_eq!(out[first_len + 2], 0x80, "continuation, FIN, no RSV1");
@@ -379,8 +400,15 @@ fn streamed_message_rsv1_only_on_the_first_frame() {
     tx.config_mut().max_frame_payload = Some(4);
     let mut out = Vec::new();
     let mut comp = c.compressor(&default(), Role::Server).unwrap();
-    tx.data_compressed(&mut comp, DataKind::Text, b"Hello", true, true, &mut out)
-        .unwrap();
+    tx.data_compressed(
+        &mut comp,
+        DataKind::Text,
+        b"Hello",
+        true,
+        Compression::Auto,
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(out, hex("41 04 f2 48 cd c9 80 03 c9 07 00"));
     check(default(), RecvConfig::default(), &out, &[text("Hello")]);
 }
@@ -399,7 +427,7 @@ fn threshold_and_per_message_opt_out() {
         DataKind::Text,
         small.as_bytes(),
         true,
-        true,
+        Compression::Auto,
         &mut out,
     )
     .unwrap();
@@ -411,7 +439,7 @@ fn threshold_and_per_message_opt_out() {
         DataKind::Text,
         big.as_bytes(),
         true,
-        true,
+        Compression::Auto,
         &mut out,
     )
     .unwrap();
@@ -423,7 +451,7 @@ fn threshold_and_per_message_opt_out() {
         DataKind::Text,
         big.as_bytes(),
         true,
-        false,
+        Compression::Off,
         &mut out,
     )
     .unwrap();
@@ -634,11 +662,11 @@ fn exchange(client: &mut Connection<FixedMask>, server: &mut Connection) -> (usi
             let fin = j + 1 == parts.len();
             if text {
                 let s = std::str::from_utf8(p).unwrap();
-                client.send_text_part(s, fin).unwrap();
-                server.send_text_part(s, fin).unwrap();
+                client.send_text_with(s, fin, Compression::Auto).unwrap();
+                server.send_text_with(s, fin, Compression::Auto).unwrap();
             } else {
-                client.send_binary_part(p, fin).unwrap();
-                server.send_binary_part(p, fin).unwrap();
+                client.send_binary_with(p, fin, Compression::Auto).unwrap();
+                server.send_binary_with(p, fin, Compression::Auto).unwrap();
             }
         }
         let wire = drain_output(client);
@@ -710,16 +738,16 @@ fn round_trips_for_every_parameter_combination_in_both_roles() {
                                 .unwrap()
                         );
                         let ctx = format!("{offer:?} {so:?} -> {agreed:?}");
-                        // Our compressors honour what was agreed.
-                        let sc = server.compressor();
-                        let cc = client.compressor();
+                        // The compressors the connections build from what was agreed honour it.
+                        let sc = config.deflate.compressor(&agreed, Role::Server);
+                        let cc = config.deflate.compressor(&agreed, Role::Client);
                         assert_eq!(sc.is_some(), agreed.server_max_window_bits > 8, "{ctx}");
                         assert_eq!(cc.is_some(), agreed.client_max_window_bits > 8, "{ctx}");
-                        if let Some(sc) = sc {
+                        if let Some(sc) = &sc {
                             assert!(sc.window_bits() <= agreed.server_max_window_bits, "{ctx}");
                             assert_eq!(sc.no_context_takeover(), agreed.server_no_context_takeover);
                         }
-                        if let Some(cc) = cc {
+                        if let Some(cc) = &cc {
                             assert!(cc.window_bits() <= agreed.client_max_window_bits, "{ctx}");
                             if let ClientMaxWindowBits::Limit(b) = cmwb {
                                 assert!(cc.window_bits() <= b, "{ctx}");
@@ -851,7 +879,7 @@ fn opt_out_through_the_connection_and_no_negotiator_means_no_compression() {
         Config::default(),
     );
     let big = "y".repeat(5000);
-    server.send_text_with(&big, true, false).unwrap();
+    server.send_text_with(&big, true, Compression::Off).unwrap();
     let wire = drain_output(&mut server);
     assert_eq!(wire[0], 0x81);
     client.handle_input(&wire);
@@ -861,7 +889,6 @@ fn opt_out_through_the_connection_and_no_negotiator_means_no_compression() {
     assert_eq!(wire[0], 0xc1);
     // Without the negotiators nothing is agreed and nothing compressed.
     let mut pair = common::Pair::open(Config::default());
-    assert!(pair.server.compressor().is_none());
     pair.server.send_text(&big).unwrap();
     assert_eq!(drain_output(&mut pair.server)[0], 0x81);
 }
@@ -903,8 +930,15 @@ fn a_custom_codec_plugs_in() {
     let mut comp = Compressor::new(codec, 15, false, 6, 0);
     let mut tx = Sender::server(SendConfig::default());
     let mut out = Vec::new();
-    tx.data_compressed(&mut comp, DataKind::Text, b"Hello", true, true, &mut out)
-        .unwrap();
+    tx.data_compressed(
+        &mut comp,
+        DataKind::Text,
+        b"Hello",
+        true,
+        Compression::Auto,
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(out, hex("c1 07 f2 48 cd c9 c9 07 00"));
     let mut rx = Receiver::new(Role::Client, RecvConfig::default());
     rx.set_inflater(wswire::extensions::deflate::MessageInflater::new(

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use wswire::Role;
 use wswire::extensions::deflate::{DeflateConfig, DeflateParams};
 use wswire::recv::{Receiver, RecvConfig};
-use wswire::send::{DataKind, SendConfig, Sender};
+use wswire::send::{Compression, DataKind, SendConfig, Sender};
 
 struct Counting;
 
@@ -92,7 +92,7 @@ fn compressed(msgs: &[String], params: &DeflateParams) -> Vec<u8> {
             DataKind::Text,
             m.as_bytes(),
             true,
-            true,
+            Compression::Auto,
             &mut out,
         )
         .unwrap();
@@ -185,7 +185,7 @@ fn memory_per_connection() {
             DataKind::Text,
             msg.as_bytes(),
             true,
-            true,
+            Compression::Auto,
             &mut out,
         )
         .unwrap();
@@ -209,7 +209,7 @@ fn memory_per_connection() {
                 DataKind::Text,
                 msg.as_bytes(),
                 true,
-                true,
+                Compression::Auto,
                 &mut out,
             )
             .unwrap();

@@ -1,13 +1,14 @@
 //! The opening handshake has a deadline (`Config::handshake_timeout`, 10 s by default) in both
 //! roles: a peer that sends nothing, or trickles its request a byte at a time, is given up on
-//! with 1006 and the transport is closed. The clock starts at the first `handle_timeout`.
+//! with `Error::HandshakeTimeout` (1006) and the transport is closed. The clock starts at the first `handle_timeout`.
 
 mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Cx, drain_events, drain_output};
+use common::{Cx, drain_events, drain_output, ended};
+use wswire::Error;
 use wswire::connection::{Config, Connection, State};
 use wswire::frame::MaskKey;
 use wswire::handshake::{ClientRequest, SecWebSocketKey, ServerConfig};
@@ -47,7 +48,7 @@ fn a_silent_client_is_closed_at_the_server_handshake_deadline() {
     assert!(drain_events(&mut s).is_empty());
     s.handle_timeout(secs(110));
     assert_eq!(s.state(), State::Closed);
-    assert_eq!(drain_events(&mut s), [Cx::Close(1006, String::new())]);
+    assert_eq!(drain_events(&mut s), [ended(Error::HandshakeTimeout)]);
     assert!(drain_output(&mut s).is_empty(), "no HTTP response is sent");
     assert!(s.should_close_transport());
     assert_eq!(s.poll_timeout(), None);
@@ -67,7 +68,7 @@ fn a_request_trickled_at_one_byte_per_second_is_cut_off_at_the_deadline() {
         sent += 1;
     }
     assert_eq!(sent, 10, "ten bytes in ten seconds, then the deadline");
-    assert_eq!(drain_events(&mut s), [Cx::Close(1006, String::new())]);
+    assert_eq!(drain_events(&mut s), [ended(Error::HandshakeTimeout)]);
     assert!(s.should_close_transport());
 }
 
@@ -94,7 +95,7 @@ fn a_server_that_never_answers_is_given_up_on_by_the_client() {
     // Half a response, then nothing.
     c.handle_input(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n");
     c.handle_timeout(secs(4));
-    assert_eq!(drain_events(&mut c), [Cx::Close(1006, String::new())]);
+    assert_eq!(drain_events(&mut c), [ended(Error::HandshakeTimeout)]);
     assert!(c.should_close_transport());
 }
 

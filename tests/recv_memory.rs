@@ -322,7 +322,11 @@ fn large_compressed_text(rows: &mut Vec<Row>, failures: &mut Vec<String>, notes:
             DataKind::Text,
             msg,
             true,
-            compress,
+            if compress {
+                wswire::send::Compression::Auto
+            } else {
+                wswire::send::Compression::Off
+            },
             &mut out,
         )
         .unwrap();

@@ -113,7 +113,7 @@ where
             summary.path = conn.request_target().map(str::to_owned);
         }
         // 2. Write everything queued: one vectored write for all the replies of one read.
-        while conn.wants_write() {
+        while conn.pending_output() != 0 {
             let mut pieces: [&[u8]; 16] = [&[]; 16];
             let count = conn.poll_transmit_vectored(&mut pieces);
             let slices: [IoSlice<'_>; 16] = core::array::from_fn(|i| IoSlice::new(pieces[i]));

@@ -27,7 +27,7 @@ mod imp {
     use crate::error::ProtocolError;
     use crate::extensions::deflate::{DeflateConfig, DeflateParams};
     use crate::recv::{Delivery, Event, Receiver, RecvConfig};
-    use crate::send::{DataKind, SendConfig, Sender};
+    use crate::send::{Compression, DataKind, SendConfig, Sender};
 
     #[derive(Clone, Debug, PartialEq, Eq)]
     enum Ev {
@@ -184,7 +184,7 @@ mod imp {
                             kind,
                             &whole[..cut],
                             false,
-                            true,
+                            Compression::Auto,
                             &mut wire,
                         )
                         .unwrap();
@@ -194,13 +194,20 @@ mod imp {
                             kind,
                             &whole[cut..],
                             true,
-                            true,
+                            Compression::Auto,
                             &mut wire,
                         )
                         .unwrap();
                 } else {
                     sender
-                        .data_compressed(&mut compressor, kind, &whole, true, true, &mut wire)
+                        .data_compressed(
+                            &mut compressor,
+                            kind,
+                            &whole,
+                            true,
+                            Compression::Auto,
+                            &mut wire,
+                        )
                         .unwrap();
                 }
                 sent.push(if text && config.validate_utf8 {

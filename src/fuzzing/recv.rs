@@ -29,7 +29,11 @@ impl Owned {
             Event::UncheckedText { data, fin } => Self::Unchecked(data.into(), fin),
             Event::Ping(p) => Self::Ping(p.into()),
             Event::Pong(p) => Self::Pong(p.into()),
-            Event::Close(c) => Self::Close(c.map(|c| (c.code.as_u16(), c.reason.into()))),
+            Event::Close { code, reason } => Self::Close(
+                (code != crate::frame::CloseCode::NO_STATUS_RECEIVED)
+                    .then(|| (code.as_u16(), reason.into())),
+            ),
+            Event::Open => Self::Fail(0),
         }
     }
 }

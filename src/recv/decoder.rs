@@ -419,7 +419,7 @@ impl Decoder {
                     self.state = State::Closed;
                     self.frame = None;
                     self.message.abandon();
-                    Event::Close(close)
+                    Event::close(close)
                 }
                 Err(e) => return Err(self.fail(e.into())),
             },

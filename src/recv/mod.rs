@@ -40,7 +40,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::frame::{CloseFrame, LengthRule, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, Rsv};
+use crate::frame::{CloseCode, CloseFrame, LengthRule, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, Rsv};
 
 mod decoder;
 mod frame;
@@ -103,10 +103,16 @@ impl Default for RecvConfig {
     }
 }
 
-/// Something the peer sent.
+/// Something that happened: the one event type of [`Receiver`], [`Decoder`] and
+/// [`Connection`](crate::Connection). Data events borrow the buffer they were decoded in;
+/// [`Receiver::take_message`] / `Connection::take_message` turn a whole message into owned
+/// bytes without a copy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event<'a> {
+    /// The opening handshake completed; messages may now be sent. Only a
+    /// [`Connection`](crate::Connection) that runs the handshake reports it.
+    Open,
     /// Text: a whole message, or with [`Delivery::Chunks`] / [`Decoder`] a piece of one that
     /// ends on a code-point boundary. `fin` marks the last piece of the message.
     Text {
@@ -130,12 +136,34 @@ pub enum Event<'a> {
         fin: bool,
     },
     /// A Ping with its application data (never UTF-8-checked). RFC 6455 §5.5.2 asks for a
-    /// Pong with the same data; the connection layer sends it.
+    /// Pong with the same data; a connection sends it.
     Ping(&'a [u8]),
     /// A Pong with its application data.
     Pong(&'a [u8]),
-    /// A Close frame: `None` when it carried no status (report 1005). Nothing follows it.
-    Close(Option<CloseFrame<'a>>),
+    /// The peer's Close frame (RFC 6455 §5.5.1); nothing follows it.
+    Close {
+        /// The peer's status code: [`CloseCode::NO_STATUS_RECEIVED`] (1005) when its Close
+        /// had none (RFC 6455 §7.1.5; 1005 itself is never on the wire).
+        code: CloseCode,
+        /// The peer's reason (validated UTF-8), possibly empty.
+        reason: &'a str,
+    },
+}
+
+impl<'a> Event<'a> {
+    /// The event for a decoded Close payload (`None`: no status).
+    pub(crate) fn close(frame: Option<CloseFrame<'a>>) -> Self {
+        match frame {
+            Some(f) => Self::Close {
+                code: f.code,
+                reason: f.reason,
+            },
+            None => Self::Close {
+                code: CloseCode::NO_STATUS_RECEIVED,
+                reason: "",
+            },
+        }
+    }
 }
 
 /// A whole data message, owned: what [`Receiver::take_message`] hands over.

@@ -58,7 +58,10 @@ impl Ev {
             Event::UncheckedText { data, fin } => Self::Unchecked(data.into(), fin),
             Event::Ping(p) => Self::Ping(p.into()),
             Event::Pong(p) => Self::Pong(p.into()),
-            Event::Close(c) => Self::Close(c.map(|c| (c.code.as_u16(), c.reason.into()))),
+            Event::Close { code, reason } => Self::Close(
+                (code != wswire::CloseCode::NO_STATUS_RECEIVED)
+                    .then(|| (code.as_u16(), reason.into())),
+            ),
             _ => panic!("unknown event {e:?}"),
         }
     }
@@ -201,7 +204,9 @@ pub fn drain_events<M: wswire::send::MaskGen>(c: &mut Connection<M>) -> Vec<Cx> 
 
 pub fn drain_output<M: wswire::send::MaskGen>(c: &mut Connection<M>) -> Vec<u8> {
     let mut out = Vec::new();
-    c.transmit_into(&mut out);
+    while let Some(buf) = c.take_transmit() {
+        out.extend(buf);
+    }
     out
 }
 
@@ -233,7 +238,7 @@ impl Pair {
             if c2s.is_empty() && s2c.is_empty() {
                 ce.extend(drain_events(&mut self.client));
                 se.extend(drain_events(&mut self.server));
-                if !self.client.wants_write() && !self.server.wants_write() {
+                if self.client.pending_output() == 0 && self.server.pending_output() == 0 {
                     return (ce, se);
                 }
                 continue;
@@ -244,4 +249,9 @@ impl Pair {
             se.extend(drain_events(&mut self.server));
         }
     }
+}
+
+/// The `Cx` a connection's end `e` is drained as.
+pub fn ended(e: wswire::Error) -> Cx {
+    Cx::Error(e.to_string())
 }

@@ -4,7 +4,7 @@
 
 use wswire::connection::{Config, Connection, Event, State};
 use wswire::frame::{CloseCode, CloseFrame, Decoded, FrameHeader, MaskKey, Opcode, apply_mask};
-use wswire::send::{FixedMask, MaskGen};
+use wswire::send::{Compression, FixedMask, MaskGen};
 
 use crate::cases::{Case, Out};
 use crate::check::Observed;
@@ -47,7 +47,9 @@ pub(crate) fn run_server(case: &Case) -> Observed {
         if let Err(e) = echo(&mut server) {
             obs.harness_error.get_or_insert(e);
         }
-        server.transmit_into(&mut obs.output);
+        while let Some(buf) = server.take_transmit() {
+            obs.output.extend(buf);
+        }
         obs.marks.push(obs.output.len());
     }
     obs.closed = if server.state() == State::Closed && server.should_close_transport() {
@@ -153,18 +155,22 @@ fn drive(pair: &mut Pair) -> Result<Vec<Cx>, String> {
     let mut events = Vec::new();
     loop {
         let mut c2s = Vec::new();
-        pair.client.transmit_into(&mut c2s);
+        while let Some(buf) = pair.client.take_transmit() {
+            c2s.extend(buf);
+        }
         if !c2s.is_empty() {
             pair.server.handle_input(&c2s);
         }
         echo(&mut pair.server)?;
         let mut s2c = Vec::new();
-        pair.server.transmit_into(&mut s2c);
+        while let Some(buf) = pair.server.take_transmit() {
+            s2c.extend(buf);
+        }
         if !s2c.is_empty() {
             pair.client.handle_input(&s2c);
         }
         events.extend(drain_events(&mut pair.client));
-        if c2s.is_empty() && s2c.is_empty() && !pair.client.wants_write() {
+        if c2s.is_empty() && s2c.is_empty() && !pair.client.pending_output() != 0 {
             return Ok(events);
         }
     }
@@ -191,8 +197,8 @@ pub(crate) fn run_pair(case: &Case) -> Result<Option<()>, String> {
     for group in groups {
         for a in group {
             let r = match &a {
-                Action::Text(s, fin) => pair.client.send_text_part(s, *fin),
-                Action::Binary(b, fin) => pair.client.send_binary_part(b, *fin),
+                Action::Text(s, fin) => pair.client.send_text_with(s, *fin, Compression::Auto),
+                Action::Binary(b, fin) => pair.client.send_binary_with(b, *fin, Compression::Auto),
                 Action::Ping(p) => pair.client.ping(p),
                 Action::Close(code, reason) => pair.client.close(CloseCode::from(*code), reason),
             };
