@@ -2,6 +2,9 @@
 //! the unit tests in `corpus_tests.rs` replay the committed seeds under `fuzz/corpus/<target>/`
 //! through [`by_name`], so the oracles also run under a plain `cargo test`.
 //!
+//! The module exists only under `cfg(fuzzing)` (set by cargo-fuzz) and in the crate's own
+//! test build: it is not part of the published API.
+//!
 //! Every harness panics (the fuzzer's "crash") only when an oracle is violated.
 
 mod codecs;
