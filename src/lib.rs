@@ -161,6 +161,8 @@ pub mod recv;
 pub mod send;
 pub mod utf8;
 
+// Fuzz harnesses: only for cargo-fuzz (`--cfg fuzzing`) and the crate's own unit tests.
+#[cfg(any(fuzzing, test))]
 #[doc(hidden)]
 pub mod fuzzing;
 

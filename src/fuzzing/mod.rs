@@ -1,10 +1,15 @@
 //! Fuzz harnesses. Each `fuzz/fuzz_targets/*.rs` is one line that calls a function here, and
-//! `tests/fuzz_corpus.rs` replays the committed seeds under `fuzz/corpus/<target>/` through
-//! [`by_name`], so the oracles also run under a plain `cargo test`.
+//! the unit tests in `corpus_tests.rs` replay the committed seeds under `fuzz/corpus/<target>/`
+//! through [`by_name`], so the oracles also run under a plain `cargo test`.
+//!
+//! The module exists only under `cfg(fuzzing)` (set by cargo-fuzz) and in the crate's own
+//! test build: it is not part of the published API.
 //!
 //! Every harness panics (the fuzzer's "crash") only when an oracle is violated.
 
 mod codecs;
+#[cfg(test)]
+mod corpus_tests;
 mod deflate;
 mod handshake;
 mod recv;
