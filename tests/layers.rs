@@ -19,6 +19,7 @@ const LAYERS: &[(&str, u8)] = &[
     // 1: the frame codecs (a close reason is UTF-8, so frame/close.rs uses utf8).
     ("frame", 1),
     ("CloseCode", 1),
+    ("Decoded", 1),
     // 2: the errors, with the one peer-error → close-code mapping.
     ("error", 2),
     ("ProtocolError", 2),
@@ -34,6 +35,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("Connection", 5),
     ("Config", 5),
     ("Event", 5),
+    ("Error", 5),
 ];
 
 /// Not checked: the crate root declares and re-exports every module, and the fuzz harnesses
