@@ -104,7 +104,11 @@ fn open_to_close_sent_when_we_close() {
     s.close(CloseCode::NORMAL, "").unwrap();
     assert_eq!(s.state(), State::CloseSent);
     assert_eq!(drain_output(&mut s), hex("88 02 03 e8"));
-    assert_eq!(s.poll_timeout(), Some(Duration::from_secs(30)), "close timer");
+    assert_eq!(
+        s.poll_timeout(),
+        Some(Duration::from_secs(30)),
+        "close timer"
+    );
     assert!(!s.should_close_transport());
 }
 
@@ -134,7 +138,11 @@ fn open_or_close_sent_to_closed_on_a_protocol_error() {
     // Open: a Close with the error's code is queued.
     let mut s = open_server();
     s.handle_input(&hex("83 80 00 00 00 00")); // reserved opcode 3
-    assert_eq!(s.state(), State::Open, "input is decoded as events are polled");
+    assert_eq!(
+        s.state(),
+        State::Open,
+        "input is decoded as events are polled"
+    );
     match s.poll_event() {
         Some(Err(e @ Error::Protocol(ProtocolError::Frame(_)))) => {
             assert_eq!(e.close_code(), CloseCode::PROTOCOL_ERROR);
@@ -157,7 +165,10 @@ fn open_or_close_sent_to_closed_on_eof_or_the_idle_timer_after_the_events_receiv
     s.handle_input(&hex("81 82 00 00 00 00 68 69"));
     s.handle_eof();
     assert_eq!(s.state(), State::Closed);
-    assert_eq!(drain_events(&mut s), [Cx::Text("hi".into()), ended(Error::Eof)]);
+    assert_eq!(
+        drain_events(&mut s),
+        [Cx::Text("hi".into()), ended(Error::Eof)]
+    );
     assert!(s.should_close_transport());
     let mut config = Config::default();
     config.idle_timeout = Some(Duration::from_secs(5));

@@ -13,7 +13,7 @@ use wswire::Role;
 use wswire::connection::{Config, Connection, State};
 use wswire::extensions::deflate::{
     ClientMaxWindowBits, Codec, Compressor, DeflateClient, DeflateConfig, DeflateOffer,
-    DeflateParams, DeflateServer, DeflateServerOptions,
+    DeflateParams, DeflateServer,
 };
 use wswire::frame::MaskKey;
 use wswire::handshake::{ClientRequest, SecWebSocketKey, ServerConfig};
@@ -605,12 +605,12 @@ fn close_after_compressed_message_and_input_after_close_is_ignored() {
 // ---- Connections, through the handshake ----
 
 fn handshake(
-    server: DeflateServerOptions,
+    server: DeflateServer,
     offer: DeflateOffer,
     config: Config,
 ) -> (Connection<FixedMask>, Connection) {
     let mut sc = ServerConfig::default();
-    sc.extension(Box::new(DeflateServer::new(server)));
+    sc.extension(Box::new(server));
     let mut req = ClientRequest::new("example.com", "/").unwrap();
     req.extension(Box::new(DeflateClient::new(offer)));
     let hs = req.start_with_key(SecWebSocketKey::from_nonce(*b"the sample nonce"));
@@ -703,7 +703,7 @@ fn round_trips_for_every_parameter_combination_in_both_roles() {
                     ClientMaxWindowBits::Limit(12),
                 ] {
                     for server_policy in 0..3 {
-                        let mut so = DeflateServerOptions::default();
+                        let mut so = DeflateServer::default();
                         match server_policy {
                             1 => {
                                 so.server_no_context_takeover = true;
@@ -776,7 +776,7 @@ fn round_trips_for_every_parameter_combination_in_both_roles() {
 #[test]
 fn chunking_invariance_with_compression_on() {
     let (mut client, _) = handshake(
-        DeflateServerOptions::default(),
+        DeflateServer::default(),
         DeflateOffer::default(),
         Config::default(),
     );
@@ -836,7 +836,7 @@ fn connection_with_deflate_errors_fail_with_the_right_codes() {
         ("41 03 f2 48 cd c0 04 c9 c9 07 00", 1002),
     ] {
         let (mut client, _server) = handshake(
-            DeflateServerOptions::default(),
+            DeflateServer::default(),
             DeflateOffer::default(),
             Config::default(),
         );
@@ -853,11 +853,8 @@ fn connection_with_deflate_errors_fail_with_the_right_codes() {
     // The bomb through a connection.
     let mut config = Config::default();
     config.recv.max_message_size = 64 * 1024;
-    let (mut client, _server) = handshake(
-        DeflateServerOptions::default(),
-        DeflateOffer::default(),
-        config,
-    );
+    let (mut client, _server) =
+        handshake(DeflateServer::default(), DeflateOffer::default(), config);
     client.handle_input(&compress_message(
         DataKind::Binary,
         &vec![0; 1 << 20],
@@ -874,7 +871,7 @@ fn connection_with_deflate_errors_fail_with_the_right_codes() {
 #[test]
 fn opt_out_through_the_connection_and_no_negotiator_means_no_compression() {
     let (mut client, mut server) = handshake(
-        DeflateServerOptions::default(),
+        DeflateServer::default(),
         DeflateOffer::default(),
         Config::default(),
     );

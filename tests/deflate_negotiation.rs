@@ -4,34 +4,33 @@
 
 use wswire::extensions::deflate::{
     ClientMaxWindowBits, DeflateClient, DeflateOffer, DeflateParams, DeflateServer,
-    DeflateServerOptions,
 };
 use wswire::extensions::{format_header, parse_header};
 use wswire::handshake::{ClientRequest, ResponseError, SecWebSocketKey, ServerConfig};
 
-fn server(options: DeflateServerOptions) -> ServerConfig {
+fn server(options: DeflateServer) -> ServerConfig {
     let mut c = ServerConfig::default();
-    c.extension(Box::new(DeflateServer::new(options)));
+    c.extension(Box::new(options));
     c
 }
 
 /// The `Sec-WebSocket-Extensions` a server with `options` answers `offers` with.
-fn answer(options: DeflateServerOptions, offers: &str) -> String {
+fn answer(options: DeflateServer, offers: &str) -> String {
     let offers = parse_header(offers.as_bytes()).unwrap();
     format_header(&server(options).negotiate_extensions(&offers))
 }
 
-fn opts(f: impl FnOnce(&mut DeflateServerOptions)) -> DeflateServerOptions {
-    let mut o = DeflateServerOptions::default();
+fn opts(f: impl FnOnce(&mut DeflateServer)) -> DeflateServer {
+    let mut o = DeflateServer::default();
     f(&mut o);
     o
 }
 
 #[test]
 fn server_choice_among_offers() {
-    let d = DeflateServerOptions::default();
+    let d = DeflateServer::default();
     let pmd = "permessage-deflate";
-    let cases: Vec<(&str, DeflateServerOptions, &str, &str)> = vec![
+    let cases: Vec<(&str, DeflateServer, &str, &str)> = vec![
         ("plain offer", d, pmd, pmd),
         (
             "client_max_window_bits without a value",
@@ -194,11 +193,11 @@ fn invalid_offers_are_declined() {
             None,
             "{bad} parses"
         );
-        assert_eq!(answer(DeflateServerOptions::default(), bad), "", "{bad}");
+        assert_eq!(answer(DeflateServer::default(), bad), "", "{bad}");
         // And a later valid offer is still accepted (not a handshake failure).
         let two = format!("{bad}, permessage-deflate");
         assert_eq!(
-            answer(DeflateServerOptions::default(), &two),
+            answer(DeflateServer::default(), &two),
             "permessage-deflate",
             "{two}"
         );
@@ -210,7 +209,7 @@ fn no_acceptable_offer_still_gives_101_without_the_extension() {
     let request = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
         Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=foo\r\n\r\n";
-    let config = server(DeflateServerOptions::default());
+    let config = server(DeflateServer::default());
     let mut hs = wswire::handshake::ServerHandshake::new(&config);
     let wswire::handshake::Progress::Complete { value: req, .. } =
         hs.handle_input(request).unwrap()
@@ -446,7 +445,7 @@ fn server_and_client_negotiators_agree_for_every_offer() {
             for smwb in bits {
                 for cmwb in cbits {
                     for policy in [
-                        DeflateServerOptions::default(),
+                        DeflateServer::default(),
                         opts(|o| o.server_max_window_bits = 10),
                         opts(|o| o.client_max_window_bits = 12),
                         opts(|o| o.server_no_context_takeover = true),
@@ -460,7 +459,7 @@ fn server_and_client_negotiators_agree_for_every_offer() {
                         let c = DeflateClient::new(offer);
                         let params = c.offer().to_params();
                         assert_eq!(DeflateOffer::parse(&params), Some(*c.offer()));
-                        let Some(resp) = DeflateServer::new(policy).accept(c.offer()) else {
+                        let Some(resp) = policy.accept(c.offer()) else {
                             // Declined only for a required client limit it could not set.
                             assert!(policy.client_max_window_bits < 15);
                             assert_eq!(cmwb, ClientMaxWindowBits::Absent);

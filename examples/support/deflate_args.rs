@@ -16,7 +16,7 @@
 //! | `--deflate-threshold N` | messages shorter than N bytes are sent uncompressed (default 1024) |
 
 use wswire::connection::Config;
-use wswire::extensions::deflate::{Codec, DeflateServer, DeflateServerOptions};
+use wswire::extensions::deflate::{Codec, DeflateServer};
 use wswire::handshake::ServerConfig;
 
 /// The options' usage text.
@@ -28,7 +28,7 @@ pub(crate) struct DeflateArgs {
     /// Negotiate permessage-deflate at all.
     enabled: bool,
     /// The negotiation policy.
-    options: DeflateServerOptions,
+    options: DeflateServer,
     /// `--deflate-threshold`, if given.
     threshold: Option<usize>,
 }
@@ -37,7 +37,7 @@ impl Default for DeflateArgs {
     fn default() -> Self {
         Self {
             enabled: true,
-            options: DeflateServerOptions::default(),
+            options: DeflateServer::default(),
             threshold: None,
         }
     }
@@ -82,7 +82,7 @@ impl DeflateArgs {
     pub(crate) fn server_config(&self) -> ServerConfig {
         let mut server = ServerConfig::default();
         if self.active() {
-            server.extension(Box::new(DeflateServer::new(self.options)));
+            server.extension(Box::new(self.options));
         }
         server
     }

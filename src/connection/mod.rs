@@ -124,7 +124,7 @@ pub struct Config {
     /// input. Default off.
     pub idle_timeout: Option<Duration>,
     /// The outbound high-water mark: once this many bytes are queued for the transport, data
-    /// sends are refused with [`UsageError::OutputFull`] until some are written out
+    /// sends are refused with [`UsageError::OutputFull`](crate::UsageError::OutputFull) until some are written out
     /// ([`Connection::is_send_ready`] tells when), so a peer that stops reading holds at most
     /// this much output plus one message. Control frames (Pongs, bounded by
     /// `max_pending_pongs`; Close) still go in. Default `None`: no mark (as Node's `ws`,

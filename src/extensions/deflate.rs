@@ -48,7 +48,7 @@
 //!   (`server_max_window_bits=8` for a server, `client_max_window_bits=8` for a client), the
 //!   extension is accepted but every message we send goes **uncompressed** (RSV1 = 0), which
 //!   RFC 7692 §6 allows; we still inflate what the peer compresses;
-//! - a server's own configured window of 8 ([`DeflateServerOptions::server_max_window_bits`])
+//! - a server's own configured window of 8 ([`DeflateServer::server_max_window_bits`])
 //!   is raised to 9 (RFC 7692 §7.1.2.1 lets the server pick any value ≤ the offer; 9 is only
 //!   announced when the offer allows it), and a client's own offered
 //!   `client_max_window_bits=8` is offered as 9;
@@ -378,11 +378,29 @@ impl DeflateParams {
     }
 }
 
-/// A server's permessage-deflate policy. `Default`: accept any valid offer, keep context
-/// takeover unless asked otherwise, windows of 15 bits unless the client limits ours.
+/// The server side of permessage-deflate, for
+/// [`ServerConfig::extension`](crate::handshake::ServerConfig::extension), and its policy.
+/// `Default`: accept any valid offer, keep context takeover unless asked otherwise, windows
+/// of 15 bits unless the client limits ours.
+///
+/// ```
+/// use wswire::extensions::deflate::DeflateServer;
+/// use wswire::extensions::{format_header, parse_header};
+/// use wswire::handshake::ServerConfig;
+///
+/// let mut deflate = DeflateServer::default();
+/// deflate.server_no_context_takeover = true;
+/// let mut config = ServerConfig::default();
+/// config.extension(Box::new(deflate));
+/// // The first offer has an unknown parameter: declined; the second is accepted.
+/// let offers = parse_header(b"permessage-deflate; x, permessage-deflate; client_max_window_bits")?;
+/// let accepted = config.negotiate_extensions(&offers);
+/// assert_eq!(format_header(&accepted), "permessage-deflate; server_no_context_takeover");
+/// # Ok::<(), wswire::extensions::ExtensionHeaderError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub struct DeflateServerOptions {
+pub struct DeflateServer {
     /// Always reset our compressor after each message (answer `server_no_context_takeover`
     /// even when not asked): less memory use between messages, worse ratio. Default `false`.
     pub server_no_context_takeover: bool,
@@ -401,7 +419,7 @@ pub struct DeflateServerOptions {
     pub client_max_window_bits: u8,
 }
 
-impl Default for DeflateServerOptions {
+impl Default for DeflateServer {
     fn default() -> Self {
         Self {
             server_no_context_takeover: false,
@@ -413,43 +431,10 @@ impl Default for DeflateServerOptions {
     }
 }
 
-/// The server side of permessage-deflate, for
-/// [`ServerConfig::extension`](crate::handshake::ServerConfig::extension).
-///
-/// ```
-/// use wswire::extensions::deflate::{DeflateServer, DeflateServerOptions};
-/// use wswire::extensions::{format_header, parse_header};
-/// use wswire::handshake::ServerConfig;
-///
-/// let mut options = DeflateServerOptions::default();
-/// options.server_no_context_takeover = true;
-/// let mut config = ServerConfig::default();
-/// config.extension(Box::new(DeflateServer::new(options)));
-/// // The first offer has an unknown parameter: declined; the second is accepted.
-/// let offers = parse_header(b"permessage-deflate; x, permessage-deflate; client_max_window_bits")?;
-/// let accepted = config.negotiate_extensions(&offers);
-/// assert_eq!(format_header(&accepted), "permessage-deflate; server_no_context_takeover");
-/// # Ok::<(), wswire::extensions::ExtensionHeaderError>(())
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct DeflateServer {
-    options: DeflateServerOptions,
-}
-
 impl DeflateServer {
-    /// A negotiator with the given policy.
-    pub fn new(options: DeflateServerOptions) -> Self {
-        Self { options }
-    }
-
-    /// The policy.
-    pub fn options(&self) -> &DeflateServerOptions {
-        &self.options
-    }
-
     /// The response to one offer, or `None` to decline it.
     pub fn accept(&self, offer: &DeflateOffer) -> Option<Vec<Param>> {
-        let opts = &self.options;
+        let opts = self;
         let own_max = opts.server_max_window_bits.clamp(9, 15);
         let server_bits = offer
             .server_max_window_bits

@@ -5,9 +5,9 @@
 
 use core::fmt;
 
-pub mod close;
-pub mod header;
-pub mod mask;
+mod close;
+mod header;
+pub(crate) mod mask;
 
 pub use close::{CloseCode, CloseEncodeError, CloseError, CloseFrame, MAX_CLOSE_REASON};
 pub use header::{Decoded, FrameError, FrameHeader, HeaderEncodeError, LengthRule, Rsv};
