@@ -11,6 +11,16 @@
 //! **What it does not do:** open sockets, speak TLS, read clocks, spawn threads. The caller
 //! owns all of that and hands wswire bytes (and, where timers matter, the current time).
 //!
+//! ## Which entry point
+//!
+//! | you have | use | then |
+//! | --- | --- | --- |
+//! | your own socket, server | [`Connection::server`] with a [`handshake::ServerConfig`] | it reads the request and answers it (101, or a refusal with its HTTP status) |
+//! | your own socket, client | [`handshake::ClientRequest`] → [`Connection::client`] with a `CryptoRng` (e.g. `UnwrapErr(getrandom::SysRng)`; [`rand_core`] is re-exported) | it writes the request and checks the 101 |
+//! | an HTTP server (hyper, axum) that parsed the request | [`handshake::http_interop::upgrade`] (feature `http`) → respond → [`Connection::server_open`] on the upgraded stream | `examples/hyper_upgrade.rs` |
+//! | an HTTP/2 or HTTP/3 extended CONNECT (RFC 8441/9220) | [`handshake::h2`] on the header list → [`Connection::server_open`] on the stream | the stream's DATA is the WebSocket byte stream |
+//! | frames only (a proxy, a fuzzer, your own state machine) | [`recv::Receiver`] / [`recv::Decoder`] and [`send::Sender`]; [`frame`] and [`utf8`] for single codecs | you own Ping/Close handling |
+//!
 //! ## The run loop
 //! One [`Connection`] per socket. Feed it what you read, then drain its events and its
 //! output, then wait for input or its next timer. Every `handle_*` and `send_*` call must be
@@ -23,11 +33,14 @@
 //! use std::time::Instant;
 //!
 //! use wswire::connection::{Config, Connection, Event};
+//! use wswire::extensions::deflate::DeflateServer;
 //! use wswire::handshake::ServerConfig;
 //! use wswire::recv::Message;
 //!
 //! fn main() -> std::io::Result<()> {
-//!     let server_config = Arc::new(ServerConfig::default());
+//!     let mut server_config = ServerConfig::default();
+//!     server_config.extension(Box::new(DeflateServer::default())); // permessage-deflate on
+//!     let server_config = Arc::new(server_config);
 //!     let (mut socket, _) = TcpListener::bind("127.0.0.1:9001")?.accept()?;
 //!     let mut conn = Connection::server(server_config, Config::default());
 //!     let origin = Instant::now();
@@ -44,8 +57,11 @@
 //!                         _ => Ok(()),
 //!                     };
 //!                 }
+//!                 Ok(Event::Close { code, .. }) => eprintln!("the peer closed: {code}"),
 //!                 Ok(_) => {}
-//!                 Err(e) => eprintln!("connection failed: {e}"),
+//!                 // The end without a closing handshake: a violation (its Close is queued),
+//!                 // EOF or a timeout. It is the last event.
+//!                 Err(e) => eprintln!("connection ended: {e} ({})", e.close_code()),
 //!             }
 //!         }
 //!         // 2. Drain output.

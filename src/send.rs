@@ -178,6 +178,16 @@ pub struct Sender<M = Unmasked> {
 
 impl Sender<Unmasked> {
     /// A server's sender: frames are not masked.
+    ///
+    /// ```
+    /// use wswire::send::{SendConfig, Sender};
+    ///
+    /// let mut server = Sender::server(SendConfig::default());
+    /// let mut out = Vec::new();
+    /// server.binary(&[1, 2, 3], true, &mut out)?;
+    /// assert_eq!(out, [0x82, 0x03, 1, 2, 3]);
+    /// # Ok::<(), wswire::UsageError>(())
+    /// ```
     pub fn server(config: SendConfig) -> Self {
         Self {
             role: Role::Server,
@@ -191,6 +201,18 @@ impl Sender<Unmasked> {
 
 impl<R: rand_core::CryptoRng> Sender<RandomMask<R>> {
     /// A client's sender, masking each frame with a fresh key from `rng`.
+    ///
+    /// ```
+    /// use wswire::rand_core::UnwrapErr;
+    /// use wswire::send::{SendConfig, Sender};
+    ///
+    /// let mut client = Sender::client(SendConfig::default(), UnwrapErr(getrandom::SysRng));
+    /// let mut out = Vec::new();
+    /// client.text("hi", true, &mut out)?;
+    /// assert_eq!(out.len(), 2 + 4 + 2); // header, masking key, masked payload
+    /// assert_eq!(out[1], 0x80 | 2);
+    /// # Ok::<(), wswire::UsageError>(())
+    /// ```
     pub fn client(config: SendConfig, rng: R) -> Self {
         Self::client_with(config, RandomMask(rng))
     }

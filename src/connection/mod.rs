@@ -253,6 +253,21 @@ impl<R: rand_core::CryptoRng> Connection<RandomMask<R>> {
 impl<M: ClientMasks> Connection<M> {
     /// As [`Connection::client`], with a chosen key source ([`RandomMask`], or
     /// [`FixedMask`](crate::send::FixedMask) for reproducible bytes in tests).
+    ///
+    /// ```
+    /// use wswire::connection::{Config, Connection};
+    /// use wswire::frame::MaskKey;
+    /// use wswire::handshake::{ClientRequest, SecWebSocketKey};
+    /// use wswire::send::FixedMask;
+    ///
+    /// // Reproducible bytes for a test: a fixed nonce and a fixed masking key.
+    /// let key = SecWebSocketKey::from_nonce(*b"the sample nonce");
+    /// let handshake = ClientRequest::new("example.com", "/")?.start_with_key(key);
+    /// let masks = FixedMask(MaskKey([0x37, 0xfa, 0x21, 0x3d]));
+    /// let conn = Connection::client_with(handshake, Config::default(), masks);
+    /// assert!(conn.pending_output() > 0); // the request
+    /// # Ok::<(), wswire::handshake::BuildError>(())
+    /// ```
     pub fn client_with(handshake: ClientHandshake, config: Config, masks: M) -> Self {
         let sender = Sender::client_with(config.send, masks);
         let mut c = Self::build(Role::Client, Phase::Open, sender, config);
@@ -264,6 +279,19 @@ impl<M: ClientMasks> Connection<M> {
     }
 
     /// A client connection whose handshake was done elsewhere; it starts `Open`.
+    ///
+    /// ```
+    /// use wswire::connection::{Config, Connection};
+    /// use wswire::rand_core::UnwrapErr;
+    /// use wswire::send::RandomMask;
+    ///
+    /// // The upgrade was done by an HTTP client library; frames flow from here on.
+    /// let masks = RandomMask(UnwrapErr(getrandom::SysRng));
+    /// let mut conn = Connection::client_open(Default::default(), Config::default(), masks);
+    /// conn.send_text("hi")?;
+    /// assert_eq!(conn.pending_output(), 8); // masked: header, key, payload
+    /// # Ok::<(), wswire::UsageError>(())
+    /// ```
     pub fn client_open(negotiated: Negotiated, config: Config, masks: M) -> Self {
         let sender = Sender::client_with(config.send, masks);
         let mut c = Self::build(Role::Client, Phase::Open, sender, config);

@@ -116,6 +116,16 @@ pub struct Decoder {
 
 impl Decoder {
     /// A decoder for an endpoint of the given role (a server expects masked frames).
+    ///
+    /// ```
+    /// use wswire::Role;
+    /// use wswire::recv::{Decoder, RecvConfig};
+    ///
+    /// let mut config = RecvConfig::default();
+    /// config.max_message_size = 1 << 20; // 1 MiB, as Python's websockets
+    /// let decoder = Decoder::new(Role::Server, config);
+    /// assert!(!decoder.in_message());
+    /// ```
     pub fn new(role: Role, config: RecvConfig) -> Self {
         Self {
             role,
@@ -164,6 +174,20 @@ impl Decoder {
     /// A [`ProtocolError`] (with its close code) the first time the peer breaks a rule; after
     /// that the decoder consumes and ignores everything.
     #[inline]
+    ///
+    /// ```
+    /// use wswire::Role;
+    /// use wswire::recv::{Decoder, Event, RecvConfig};
+    ///
+    /// let mut decoder = Decoder::new(Role::Client, RecvConfig::default());
+    /// let mut buf = *b"\x81\x05Hello\x89\x00"; // a text frame, then a Ping (RFC 6455 §5.7)
+    /// let step = decoder.decode(&mut buf)?;
+    /// assert_eq!(step.event, Some(Event::Text { data: "Hello", fin: true }));
+    /// let at = step.consumed;
+    /// let step = decoder.decode(&mut buf[at..])?;
+    /// assert_eq!((step.event, step.consumed), (Some(Event::Ping(&[])), 2));
+    /// # Ok::<(), wswire::ProtocolError>(())
+    /// ```
     pub fn decode<'a>(&'a mut self, buf: &'a mut [u8]) -> Result<Step<'a>, ProtocolError> {
         let raw = self.decode_raw(buf)?;
         let event = match raw.event {

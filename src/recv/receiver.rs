@@ -69,11 +69,32 @@ pub struct Receiver {
 
 impl Receiver {
     /// A receiver delivering whole messages.
+    ///
+    /// ```
+    /// use wswire::Role;
+    /// use wswire::recv::{Event, Receiver, RecvConfig};
+    ///
+    /// let mut rx = Receiver::new(Role::Server, RecvConfig::default());
+    /// rx.handle_input(&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i']); // a client's masked "hi"
+    /// assert_eq!(rx.poll_event(), Some(Ok(Event::Text { data: "hi", fin: true })));
+    /// ```
     pub fn new(role: Role, config: RecvConfig) -> Self {
         Self::with_delivery(role, config, Delivery::Messages)
     }
 
     /// A receiver with the given [`Delivery`] mode.
+    ///
+    /// ```
+    /// use wswire::Role;
+    /// use wswire::recv::{Delivery, Event, Receiver, RecvConfig};
+    ///
+    /// let mut rx = Receiver::with_delivery(Role::Client, RecvConfig::default(), Delivery::Chunks);
+    /// rx.handle_input(b"\x01\x03Hel"); // the first fragment of "Hello" (RFC 6455 §5.7)
+    /// assert_eq!(rx.poll_event(), Some(Ok(Event::Text { data: "Hel", fin: false })));
+    /// rx.handle_input(b"\x80\x02lo");
+    /// assert_eq!(rx.poll_event(), Some(Ok(Event::Text { data: "lo", fin: true })));
+    /// assert_eq!(rx.poll_event(), None); // needs more bytes
+    /// ```
     pub fn with_delivery(role: Role, config: RecvConfig, delivery: Delivery) -> Self {
         let mut decoder = Decoder::new(role, config);
         decoder.hold = delivery == Delivery::Messages;
