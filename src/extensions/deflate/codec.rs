@@ -186,12 +186,14 @@ impl MessageInflater {
     }
 
     /// Bytes inflated so far for the message in progress.
-    pub fn produced(&self) -> u64 {
+    #[cfg(all(test, feature = "deflate"))]
+    pub(crate) fn produced(&self) -> u64 {
         self.produced
     }
 
     /// Whether an engine has been created (memory is held).
-    pub fn has_engine(&self) -> bool {
+    #[cfg(all(test, feature = "deflate"))]
+    pub(crate) fn has_engine(&self) -> bool {
         self.engine.is_some()
     }
 
@@ -393,7 +395,8 @@ impl Compressor {
     }
 
     /// Whether an engine has been created (memory is held).
-    pub fn has_engine(&self) -> bool {
+    #[cfg(all(test, feature = "deflate"))]
+    pub(crate) fn has_engine(&self) -> bool {
         self.engine.is_some()
     }
 
@@ -462,5 +465,27 @@ impl Compressor {
             self.current = false;
         }
         Ok(Some(&self.buf))
+    }
+}
+
+#[cfg(all(test, feature = "deflate"))]
+mod tests {
+    use crate::Role;
+    use crate::extensions::deflate::{DeflateConfig, DeflateParams};
+
+    #[test]
+    fn no_engine_is_allocated_until_a_message_reaches_the_threshold() {
+        let config = DeflateConfig::default();
+        let params = DeflateParams::default();
+        let mut comp = config.compressor(&params, Role::Server).unwrap();
+        let small = [b'x'; 1023];
+        assert_eq!(comp.compress(&small, true, true, true).unwrap(), None);
+        assert!(!comp.has_engine());
+        let big = [b'x'; 1024];
+        assert!(comp.compress(&big, true, true, true).unwrap().is_some());
+        assert!(comp.has_engine());
+        let inflater = config.inflater(&params, Role::Client).unwrap();
+        assert!(!inflater.has_engine());
+        assert_eq!(inflater.produced(), 0);
     }
 }
