@@ -398,10 +398,13 @@ impl<M: MaskGen> Sender<M> {
     ///
     /// ```
     /// # #[cfg(feature = "deflate")] {
-    /// use wswire::extensions::deflate::{Codec, Compressor};
+    /// use wswire::Role;
+    /// use wswire::extensions::deflate::{DeflateConfig, DeflateParams};
     /// use wswire::send::{Compression, DataKind, SendConfig, Sender};
     ///
-    /// let mut compressor = Compressor::new(Codec::flate2(), 15, false, 6, 0);
+    /// let mut config = DeflateConfig::default();
+    /// config.threshold = 0; // compress even "Hello"
+    /// let mut compressor = config.compressor(&DeflateParams::default(), Role::Server).unwrap();
     /// let mut server = Sender::server(SendConfig::default());
     /// let mut out = Vec::new();
     /// server.data_compressed(&mut compressor, DataKind::Text, b"Hello", true, Compression::Auto, &mut out)?;

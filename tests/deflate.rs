@@ -12,8 +12,8 @@ use common::{Cx, Ev, drain_events, drain_output, hex, merge_pieces, splits};
 use wswire::Role;
 use wswire::connection::{Config, Connection, State};
 use wswire::extensions::deflate::{
-    ClientMaxWindowBits, Codec, Compressor, DeflateClient, DeflateConfig, DeflateOffer,
-    DeflateParams, DeflateServer,
+    ClientMaxWindowBits, Codec, DeflateClient, DeflateConfig, DeflateOffer, DeflateParams,
+    DeflateServer,
 };
 use wswire::frame::MaskKey;
 use wswire::handshake::{ClientRequest, SecWebSocketKey, ServerConfig};
@@ -923,7 +923,10 @@ fn a_custom_codec_plugs_in() {
     let codec = Codec::new("wrapped", inflater, deflater);
     assert_ne!(codec, Codec::flate2());
     assert_eq!(codec, codec);
-    let mut comp = Compressor::new(codec, 15, false, 6, 0);
+    let mut config = DeflateConfig::default();
+    config.codec = Some(codec);
+    config.threshold = 0;
+    let mut comp = config.compressor(&default(), Role::Server).unwrap();
     let mut tx = Sender::server(SendConfig::default());
     let mut out = Vec::new();
     tx.data_compressed(
@@ -937,9 +940,7 @@ fn a_custom_codec_plugs_in() {
     .unwrap();
     assert_eq!(out, hex("c1 07 f2 48 cd c9 c9 07 00"));
     let mut rx = Receiver::new(Role::Client, RecvConfig::default());
-    rx.set_inflater(wswire::extensions::deflate::MessageInflater::new(
-        codec, 15, false,
-    ));
+    rx.set_inflater(config.inflater(&default(), Role::Client).unwrap());
     rx.handle_input(&out);
     assert_eq!(
         rx.poll_event(),

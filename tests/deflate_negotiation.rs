@@ -241,14 +241,15 @@ fn parameters_map_to_roles() {
         client_max_window_bits: 12,
     };
     use wswire::Role;
-    assert_eq!(
-        p.compress_direction(Role::Server),
-        p.inflate_direction(Role::Client)
-    );
-    assert_eq!(p.compress_direction(Role::Server).window_bits, 10);
-    assert!(p.compress_direction(Role::Server).no_context_takeover);
-    assert_eq!(p.compress_direction(Role::Client).window_bits, 12);
-    assert!(!p.inflate_direction(Role::Server).no_context_takeover);
+    use wswire::extensions::deflate::DeflateConfig;
+    // A server compresses with the server_* parameters, a client with the client_* ones.
+    let config = DeflateConfig::default();
+    let server = config.compressor(&p, Role::Server).unwrap();
+    assert_eq!(server.window_bits(), 10);
+    assert!(server.no_context_takeover());
+    let client = config.compressor(&p, Role::Client).unwrap();
+    assert_eq!(client.window_bits(), 12);
+    assert!(!client.no_context_takeover());
 }
 
 #[test]

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 /// Inline buffers above this capacity are released once written, so one large message does
 /// not pin its size for the life of the connection.
-const RETAIN_CAPACITY: usize = 64 * 1024;
+const RETAIN_CAPACITY: usize = 256 * 1024;
 
 /// Output not yet written: `queue` (buffers sealed in order: inline frame bytes, and the
 /// payloads of owned sends, each its own buffer) then `inline`, the buffer frames are being

@@ -238,11 +238,11 @@ impl Default for DeflateParams {
 
 /// One direction of an agreement: how a compressor (and the peer's inflater) behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Direction {
+pub(crate) struct Direction {
     /// The compressor is reset after every message (so is the receiving inflater).
-    pub no_context_takeover: bool,
+    pub(crate) no_context_takeover: bool,
     /// The compressor's window is at most 2^N bytes (8–15).
-    pub window_bits: u8,
+    pub(crate) window_bits: u8,
 }
 
 impl DeflateParams {
@@ -356,7 +356,7 @@ impl DeflateParams {
 
     /// How an endpoint of `role` compresses: a server with the `server_*` parameters, a
     /// client with the `client_*` ones (the same mapping as Node's ws).
-    pub fn compress_direction(&self, role: Role) -> Direction {
+    pub(crate) fn compress_direction(&self, role: Role) -> Direction {
         match role {
             Role::Server => Direction {
                 no_context_takeover: self.server_no_context_takeover,
@@ -370,7 +370,7 @@ impl DeflateParams {
     }
 
     /// How the peer of an endpoint of `role` compresses, i.e. how this endpoint inflates.
-    pub fn inflate_direction(&self, role: Role) -> Direction {
+    pub(crate) fn inflate_direction(&self, role: Role) -> Direction {
         match role {
             Role::Server => self.compress_direction(Role::Client),
             Role::Client => self.compress_direction(Role::Server),

@@ -171,7 +171,7 @@ pub struct MessageInflater {
 impl MessageInflater {
     /// An inflater for a peer that compresses with at most 2^`window_bits` and resets its
     /// context after every message when `no_context_takeover`.
-    pub fn new(codec: Codec, window_bits: u8, no_context_takeover: bool) -> Self {
+    pub(crate) fn new(codec: Codec, window_bits: u8, no_context_takeover: bool) -> Self {
         Self {
             codec,
             window_bits: window_bits.clamp(9, 15),
@@ -364,7 +364,7 @@ impl Compressor {
     /// A compressor with a window of 2^`window_bits` (9–15), resetting after every message
     /// when `no_context_takeover`, compressing whole messages of at least `threshold` bytes at
     /// `level` (0–9).
-    pub fn new(
+    pub(crate) fn new(
         codec: Codec,
         window_bits: u8,
         no_context_takeover: bool,
@@ -411,7 +411,7 @@ impl Compressor {
     /// # Errors
     /// [`CodecError`] when the engine fails on a later part of a compressed message; on a
     /// first part the message falls back to uncompressed instead.
-    pub fn compress(
+    pub(crate) fn compress(
         &mut self,
         data: &[u8],
         first: bool,
