@@ -446,7 +446,8 @@ fn finished_client_handshakes_repeat_their_outcome() {
 #[test]
 fn response_limits_bound_buffering() {
     let mut r = ClientRequest::new("h", "/").unwrap();
-    r.limits_mut().max_head_bytes(200).max_headers(4);
+    r.limits_mut().max_head_bytes = 200;
+    r.limits_mut().max_headers = 4;
     let mut hs = r.start_with_key(SecWebSocketKey::parse(KEY).unwrap());
     let big = format!("HTTP/1.1 101 Switching Protocols\r\nX: {}", "x".repeat(300));
     assert_eq!(
@@ -454,7 +455,7 @@ fn response_limits_bound_buffering() {
         Err(ResponseError::HeadTooLarge)
     );
     let mut r = ClientRequest::new("h", "/").unwrap();
-    r.limits_mut().max_headers(2);
+    r.limits_mut().max_headers = 2;
     let mut hs = r.start_with_key(SecWebSocketKey::parse(KEY).unwrap());
     assert_eq!(
         whole(&mut hs, P0.as_bytes()),

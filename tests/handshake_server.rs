@@ -500,11 +500,10 @@ fn finished_handshakes_repeat_their_outcome_and_consume_nothing() {
 #[test]
 fn limits_answer_414_and_431_without_unbounded_buffering() {
     let mut config = ServerConfig::default();
-    config
-        .limits_mut()
-        .max_head_bytes(1024)
-        .max_headers(8)
-        .max_request_line(256);
+    let limits = config.limits_mut();
+    limits.max_head_bytes = 1024;
+    limits.max_headers = 8;
+    limits.max_request_line = 256;
     // A request line over the limit: 414 as soon as the limit is passed, newline or not.
     let long = format!("GET /{} HTTP/1.1\r\n", "a".repeat(300));
     assert_eq!(

@@ -63,7 +63,9 @@ fn server_config() -> ServerConfig {
     c.subprotocols(["chat", "superchat"]).unwrap();
     c.extension(Box::new(Echo("permessage-deflate")))
         .extension(Box::new(Echo("x-test")));
-    c.limits_mut().max_head_bytes(4096).max_headers(40);
+    let limits = c.limits_mut();
+    limits.max_head_bytes = 4096;
+    limits.max_headers = 40;
     c
 }
 
@@ -253,7 +255,9 @@ fn fuzz_client() -> ClientHandshake {
         name: "x-test".into(),
         offers: alloc::vec![alloc::vec![Param::new("a", Some("1")).unwrap()], Vec::new()],
     }));
-    c.limits_mut().max_head_bytes(4096).max_headers(40);
+    let limits = c.limits_mut();
+    limits.max_head_bytes = 4096;
+    limits.max_headers = 40;
     c.start_with_key(SecWebSocketKey::parse("dGhlIHNhbXBsZSBub25jZQ==").unwrap())
 }
 

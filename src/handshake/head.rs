@@ -4,16 +4,30 @@
 use alloc::vec::Vec;
 
 /// Bounds on the header block a handshake buffers, so that a peer cannot make it buffer
-/// without limit.
+/// without limit. Set the fields directly:
+///
+/// ```
+/// let mut config = wswire::handshake::ServerConfig::default();
+/// config.limits_mut().max_head_bytes = 8 * 1024;
+/// ```
 ///
 /// The defaults fit every browser (Chrome sends about 15 fields; large cookies stay far below
 /// 16 KiB) and match common servers (Node's 16 KiB total, websockets' 128 fields).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
-    pub(crate) max_head_bytes: usize,
-    pub(crate) max_headers: usize,
-    pub(crate) max_request_line: usize,
-    pub(crate) max_header_line: usize,
+    /// The largest header block (request or status line, fields and the blank line) in bytes;
+    /// beyond it the server answers 431 and the client fails the handshake. Default 16 KiB.
+    pub max_head_bytes: usize,
+    /// The most header fields; beyond it the server answers 431 and the client fails the
+    /// handshake. Default 128.
+    pub max_headers: usize,
+    /// The longest request line; beyond it the server answers 414. Default 8 KiB.
+    pub max_request_line: usize,
+    /// The longest header field line (name, colon, value) of a request; beyond it the server
+    /// answers 431 (RFC 6585 §5: "a single header field is too large"), as soon as the line is
+    /// that long even before it ends. Default 8 KiB (as nginx's and Node's per-field limits).
+    pub max_header_line: usize,
 }
 
 impl Default for Limits {
@@ -24,35 +38,6 @@ impl Default for Limits {
             max_request_line: 8 * 1024,
             max_header_line: 8 * 1024,
         }
-    }
-}
-
-impl Limits {
-    /// The largest header block (request or status line, fields and the blank line) in bytes;
-    /// beyond it the server answers 431. Default 16 KiB.
-    pub fn max_head_bytes(&mut self, n: usize) -> &mut Self {
-        self.max_head_bytes = n;
-        self
-    }
-
-    /// The most header fields; beyond it the server answers 431. Default 128.
-    pub fn max_headers(&mut self, n: usize) -> &mut Self {
-        self.max_headers = n;
-        self
-    }
-
-    /// The longest header field line (name, colon, value); beyond it the server answers 431
-    /// (RFC 6585 §5: "a single header field is too large"), as soon as the line is that long
-    /// even before it ends. Default 8 KiB (as nginx's and Node's per-field limits).
-    pub fn max_header_line(&mut self, n: usize) -> &mut Self {
-        self.max_header_line = n;
-        self
-    }
-
-    /// The longest request line; beyond it the server answers 414. Default 8 KiB.
-    pub fn max_request_line(&mut self, n: usize) -> &mut Self {
-        self.max_request_line = n;
-        self
     }
 }
 
