@@ -46,8 +46,7 @@ use crate::extensions::NegotiationError;
 use crate::extensions::deflate::{Compressor, DeflateConfig, DeflateParams};
 use crate::frame::{CloseCode, CloseFrame, Rsv, apply_mask};
 use crate::handshake::{
-    ClientHandshake, Negotiated, Progress, RequestError, ResponseError, ServerConfig,
-    ServerHandshake,
+    ClientHandshake, Negotiated, RequestError, ResponseError, ServerConfig, ServerHandshake,
 };
 use crate::recv::{self, Delivery, Receiver, RecvConfig};
 use crate::send::{DataKind, MaskGen, RandomMask, SendConfig, Sender, Unmasked};
@@ -510,13 +509,11 @@ impl<M: MaskGen> Connection<M> {
     /// Runs the opening handshake on `bytes`; returns how many belonged to it once it
     /// completes (`None` while it needs more, or when it failed).
     fn handle_handshake(&mut self, bytes: &[u8]) -> Option<usize> {
+        use crate::frame::Decoded;
         match &mut self.phase.handshake {
             Handshake::Server(hs, server) => match hs.handle_input(bytes) {
-                Ok(Progress::NeedMore) => None,
-                Ok(Progress::Complete {
-                    value: request,
-                    consumed,
-                }) => {
+                Ok(Decoded::Incomplete { .. }) => None,
+                Ok(Decoded::Complete((request, consumed))) => {
                     let accepted = request.accept(server);
                     self.path = Some(String::from(request.target()));
                     accepted.write_to(&mut self.out);
@@ -531,8 +528,8 @@ impl<M: MaskGen> Connection<M> {
                 }
             },
             Handshake::Client(hs) => match hs.handle_input(bytes) {
-                Ok(Progress::NeedMore) => None,
-                Ok(Progress::Complete { value, consumed }) => {
+                Ok(Decoded::Incomplete { .. }) => None,
+                Ok(Decoded::Complete((value, consumed))) => {
                     self.negotiated = value;
                     self.opened();
                     Some(consumed)

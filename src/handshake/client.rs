@@ -6,17 +6,18 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
-use core::mem::MaybeUninit;
 
-use super::headers::{is_extra_header, is_token, lists_contain, trim_ows};
-use super::server::checked_subprotocols;
+use super::fields::{Fields, has_connection_upgrade, has_upgrade};
+use super::head::{HeadBuffer, HeadReader, Keep, parse_response_head};
+use super::headers::{is_extra_header, is_token, parse_extension_lines, trim_ows};
+use super::negotiate::checked_subprotocols;
 use super::{
-    AcceptKey, BuildError, HeadBuffer, Limits, Negotiated, Progress, SecWebSocketKey, StatusCode,
-    VERSION, write_header,
+    AcceptKey, BuildError, Limits, Negotiated, SecWebSocketKey, StatusCode, VERSION, write_header,
 };
 use crate::extensions::{
     self, ClientNegotiator, Extension, ExtensionHeaderError, NegotiationError,
 };
+use crate::frame::Decoded;
 
 /// A `ws://` or `wss://` URI split into what the caller needs to connect and what the request
 /// needs (RFC 6455 §3).
@@ -314,8 +315,7 @@ impl ClientRequest {
                 extensions: self.extensions,
             },
             limits: self.limits,
-            head: HeadBuffer::default(),
-            state: State::Reading,
+            reader: HeadReader::new(),
         }
     }
 
@@ -389,18 +389,8 @@ impl Expected {
             }
             subprotocol = Some(p.to_owned());
         }
-        let mut accepted = Vec::new();
-        let mut any = false;
-        for line in extension_lines {
-            any = true;
-            extensions::parse_header_into(line, &mut accepted)
-                .map_err(ResponseError::InvalidExtensions)?;
-        }
-        if any && accepted.is_empty() {
-            return Err(ResponseError::InvalidExtensions(
-                ExtensionHeaderError::Empty,
-            ));
-        }
+        let accepted =
+            parse_extension_lines(extension_lines).map_err(ResponseError::InvalidExtensions)?;
         for (i, ext) in accepted.iter().enumerate() {
             let name = ext.name();
             if accepted
@@ -557,15 +547,7 @@ pub struct ClientHandshake {
     accept: AcceptKey,
     expected: Expected,
     limits: Limits,
-    head: HeadBuffer,
-    state: State,
-}
-
-#[derive(Debug)]
-enum State {
-    Reading,
-    Done(Negotiated),
-    Failed(ResponseError),
+    reader: HeadReader<Negotiated, ResponseError>,
 }
 
 impl ClientHandshake {
@@ -582,7 +564,7 @@ impl ClientHandshake {
 
     /// Feeds bytes read from the server.
     ///
-    /// Returns [`Progress::NeedMore`] until the header block is complete, then what was
+    /// Returns [`Decoded::Incomplete`] until the header block is complete, then what was
     /// negotiated and how many bytes of `input` belonged to the handshake: the rest of `input`
     /// is frame data for the connection (the server may send frames right behind its 101).
     /// Once complete (or failed), further calls consume nothing and return the same outcome.
@@ -590,125 +572,88 @@ impl ClientHandshake {
     ///
     /// # Errors
     /// A [`ResponseError`]; the connection must be closed.
-    pub fn handle_input(&mut self, input: &[u8]) -> Result<Progress<Negotiated>, ResponseError> {
-        match &self.state {
-            State::Failed(e) => return Err(e.clone()),
-            State::Done(n) => {
-                return Ok(Progress::Complete {
-                    value: n.clone(),
-                    consumed: 0,
-                });
-            }
-            State::Reading => {}
-        }
-        let old = self.head.buf.len();
-        let scan = self.head.push(input, self.limits.max_head_bytes);
-        let result = if scan.line_ended {
-            check_response(&self.head.buf, &self.limits, self.accept, &self.expected)
-        } else {
-            Ok(None)
-        };
-        let result = match result {
-            Ok(None) if self.head.buf.len() >= self.limits.max_head_bytes => {
-                Err(ResponseError::HeadTooLarge)
-            }
-            Ok(None) => return Ok(Progress::NeedMore),
-            Ok(Some((n, head_len))) => Ok((n, head_len)),
-            Err(mut e) => {
+    pub fn handle_input(
+        &mut self,
+        input: &[u8],
+    ) -> Result<Decoded<(Negotiated, usize)>, ResponseError> {
+        let (limits, accept, expected) = (&self.limits, self.accept, &self.expected);
+        let parse = |head: &[u8], old: usize| {
+            check_response(head, limits, accept, expected).map_err(|mut e| {
+                // Where a refusal's head ends, counted in the last input like `consumed`.
                 if let ResponseError::UnexpectedStatus(s) = &mut e {
                     s.consumed = s.consumed.saturating_sub(old);
                 }
-                Err(e)
-            }
+                e
+            })
         };
-        match result {
-            Ok((negotiated, head_len)) => {
-                self.state = State::Done(negotiated.clone());
-                Ok(Progress::Complete {
-                    value: negotiated,
-                    consumed: head_len.saturating_sub(old),
-                })
-            }
-            Err(e) => {
-                self.state = State::Failed(e.clone());
-                Err(e)
-            }
-        }
+        let over_limit =
+            |head: &HeadBuffer| head.is_full(limits).then_some(ResponseError::HeadTooLarge);
+        self.reader
+            .read(input, limits.max_head_bytes, parse, over_limit)
     }
 }
 
-/// Parses and checks a response head at the start of `buf`: `Ok(None)` when incomplete.
+impl Keep<'_> for Negotiated {
+    type Kept = Self;
+
+    fn keep(&mut self, _: &[u8]) -> Self {
+        self.clone()
+    }
+
+    fn lend(&mut self, _: &Self) {}
+
+    fn again(kept: &Self, _: &[u8]) -> Self {
+        kept.clone()
+    }
+}
+
+/// Parses and checks a response head at the start of `buf` (RFC 6455 §4.1, response items
+/// 1–6).
 fn check_response(
     buf: &[u8],
     limits: &Limits,
     accept: AcceptKey,
     expected: &Expected,
-) -> Result<Option<(Negotiated, usize)>, ResponseError> {
-    const STACK: usize = 32;
-    let mut stack = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; STACK];
-    let mut heap: Vec<MaybeUninit<httparse::Header<'_>>> = Vec::new();
-    let slots: &mut [MaybeUninit<httparse::Header<'_>>] = if limits.max_headers <= STACK {
-        stack.get_mut(..limits.max_headers).unwrap_or_default()
-    } else {
-        heap.resize_with(limits.max_headers, MaybeUninit::uninit);
-        &mut heap
+) -> Result<Decoded<(Negotiated, usize)>, ResponseError> {
+    let head = match parse_response_head(buf, limits)? {
+        Decoded::Complete(head) => head,
+        Decoded::Incomplete { needed } => return Ok(Decoded::Incomplete { needed }),
     };
-    if super::starts_with_empty_lines(buf) {
-        return Err(ResponseError::Malformed);
-    }
-    let mut resp = httparse::Response::new(&mut []);
-    let n = match httparse::ParserConfig::default()
-        .parse_response_with_uninit_headers(&mut resp, buf, slots)
-    {
-        Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(httparse::Error::TooManyHeaders) => return Err(ResponseError::TooManyHeaders),
-        Err(_) => return Err(ResponseError::Malformed),
-    };
-    let (Some(version), Some(code)) = (resp.version, resp.code) else {
-        return Err(ResponseError::Malformed);
-    };
-    let headers = &*resp.headers;
-    if code != 101 {
+    if head.code != 101 {
         return Err(ResponseError::UnexpectedStatus(Box::new(
             UnexpectedStatus {
-                status: StatusCode::from_u16(code),
-                headers: headers
+                status: StatusCode::from_u16(head.code),
+                headers: head
+                    .fields
                     .iter()
-                    .map(|h| (h.name.to_owned(), trim_ows(h.value).to_vec()))
+                    .map(|h| (h.name.to_owned(), h.value.to_vec()))
                     .collect(),
-                consumed: n,
+                consumed: head.len,
             },
         )));
     }
-    if version != 1 {
+    if !head.http11 {
         return Err(ResponseError::UnsupportedHttpVersion);
     }
-    let lines = |name: &'static str| {
-        headers
-            .iter()
-            .filter(move |h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| trim_ows(h.value))
-    };
-    if !lists_contain(lines("Upgrade"), "websocket") {
+    let f = Fields::new(&head.fields);
+    if !has_upgrade(f) {
         return Err(ResponseError::InvalidUpgrade);
     }
-    if !lists_contain(lines("Connection"), "upgrade") {
+    if !has_connection_upgrade(f) {
         return Err(ResponseError::InvalidConnection);
     }
-    let mut accepts = lines("Sec-WebSocket-Accept");
-    let got = accepts.next().ok_or(ResponseError::MissingAccept)?;
-    if accepts.next().is_some() {
-        return Err(ResponseError::DuplicateHeader("Sec-WebSocket-Accept"));
-    }
+    let got = f
+        .single("Sec-WebSocket-Accept")
+        .map_err(ResponseError::DuplicateHeader)?
+        .ok_or(ResponseError::MissingAccept)?;
     if got != accept.as_str().as_bytes() {
         return Err(ResponseError::WrongAccept);
     }
     let negotiated = expected.check_negotiation(
-        lines("Sec-WebSocket-Protocol"),
-        lines("Sec-WebSocket-Extensions"),
+        f.lines("Sec-WebSocket-Protocol"),
+        f.lines("Sec-WebSocket-Extensions"),
     )?;
-    Ok(Some((negotiated, n)))
+    Ok(Decoded::Complete((negotiated, head.len)))
 }
 
 #[cfg(test)]

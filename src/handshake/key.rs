@@ -40,7 +40,13 @@ impl SecWebSocketKey {
     /// bits in the last character are accepted: the accept value is computed over the key as
     /// received (RFC 6455 §4.2.2 /key/: the key need not be decoded).
     pub fn parse(value: &str) -> Option<Self> {
-        let v = headers::trim_ows(value.as_bytes());
+        Self::parse_bytes(value.as_bytes())
+    }
+
+    /// [`Self::parse`] over a field value as received (no UTF-8 check needed: only base64
+    /// characters pass).
+    pub(crate) fn parse_bytes(value: &[u8]) -> Option<Self> {
+        let v = headers::trim_ows(value);
         let key: [u8; 24] = v.try_into().ok()?;
         let (chars, pad) = key.split_at(22);
         let b64 = |c: &u8| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/';
@@ -55,7 +61,7 @@ impl SecWebSocketKey {
 
     /// The `Sec-WebSocket-Accept` value the server must answer this key with.
     pub fn accept(&self) -> AcceptKey {
-        accept_key(self.as_str())
+        accept_key_bytes(&self.0)
     }
 }
 
@@ -74,6 +80,11 @@ impl AcceptKey {
     pub fn as_str(&self) -> &str {
         core::str::from_utf8(&self.0).unwrap_or_default()
     }
+
+    /// The value as sent on the wire, as bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl fmt::Debug for AcceptKey {
@@ -91,8 +102,12 @@ impl fmt::Debug for AcceptKey {
 /// );
 /// ```
 pub fn accept_key(key: &str) -> AcceptKey {
+    accept_key_bytes(key.as_bytes())
+}
+
+fn accept_key_bytes(key: &[u8]) -> AcceptKey {
     let mut h = Sha1::new();
-    h.update(key.as_bytes());
+    h.update(key);
     h.update(GUID.as_bytes());
     let digest = h.finalize();
     let mut out = [0u8; 28];

@@ -1,13 +1,22 @@
 //! The opening handshake (RFC 6455 §4) for both roles, over HTTP/1.1 and, as pure header-list
 //! validation, over HTTP/2 and HTTP/3 extended CONNECT (RFC 8441, RFC 9220).
 //!
-//! No I/O: bytes go in through `handle_input`, and what comes out is a status ("need more"),
-//! a value with the number of input bytes it consumed, or an error that carries the HTTP
-//! response to answer with.
+//! No I/O: bytes go in through `handle_input`, and what comes out is the crate's one "need
+//! more bytes" status, [`Decoded`](crate::frame::Decoded): `Incomplete { needed }` (at least
+//! `needed` ≥ 1 more bytes before the head can end), or `Complete((value, consumed))`, where
+//! `consumed` is how many bytes of the **last** input belong to the handshake (the rest,
+//! `&input[consumed..]`, is WebSocket data that arrived in the same read, for the frame
+//! layer); or an error that carries the HTTP response to answer with.
+//!
+//! One head parser and incremental reader serve both roles; one validator checks the
+//! WebSocket fields of a request whether it came as an HTTP/1.1 head ([`ServerHandshake`],
+//! [`parse_request`]), an `http::Request` (`http_interop`) or an RFC 8441 header list
+//! ([`h2`]); and one accept path negotiates for all three.
 //!
 //! ## Server
 //! ```
-//! use wswire::handshake::{Progress, ServerConfig, ServerHandshake};
+//! use wswire::frame::Decoded;
+//! use wswire::handshake::{ServerConfig, ServerHandshake};
 //!
 //! let config = ServerConfig::default();
 //! let mut hs = ServerHandshake::new(&config);
@@ -15,8 +24,8 @@
 //!     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
 //!     Sec-WebSocket-Version: 13\r\n\r\n\x81\x80\0\0\0\0";
 //! let (request, consumed) = match hs.handle_input(input) {
-//!     Ok(Progress::Complete { value, consumed }) => (value, consumed),
-//!     Ok(Progress::NeedMore) => return Ok(()), // read more bytes, call again
+//!     Ok(Decoded::Complete((request, consumed))) => (request, consumed),
+//!     Ok(Decoded::Incomplete { .. }) => return Ok(()), // read more bytes, call again
 //!     Err(e) => {
 //!         let _answer: Vec<u8> = e.rejection().to_bytes(); // send, then close
 //!         return Ok(());
@@ -32,7 +41,8 @@
 //!
 //! ## Client
 //! ```
-//! use wswire::handshake::{ClientRequest, Progress, SecWebSocketKey};
+//! use wswire::frame::Decoded;
+//! use wswire::handshake::{ClientRequest, SecWebSocketKey};
 //!
 //! let mut request = ClientRequest::new("server.example.com", "/chat")?;
 //! request.subprotocols(["chat"])?;
@@ -42,25 +52,30 @@
 //! let response = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
 //!     Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
 //!     Sec-WebSocket-Protocol: chat\r\n\r\n";
-//! let Progress::Complete { value, consumed } = hs.handle_input(response)? else { unreachable!() };
+//! let Decoded::Complete((value, consumed)) = hs.handle_input(response)? else { unreachable!() };
 //! assert_eq!(value.subprotocol(), Some("chat"));
 //! assert_eq!(consumed, response.len());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! ## Status codes the server answers with
+//! Every [`RequestError`] carries its status ([`RequestError::status`]) and response
+//! ([`RequestError::rejection`] over HTTP/1.1, [`h2::rejection_headers`] over HTTP/2 and 3).
+//!
 //! | check | status |
 //! | --- | --- |
 //! | malformed HTTP, missing/duplicate `Host`, bad `Upgrade`/`Connection`, bad or duplicate key, a body, bad subprotocol or extension syntax | 400 |
 //! | method other than `GET` | 405 + `Allow: GET` |
 //! | request line over the limit | 414 |
-//! | header block or header count over the limit | 431 |
+//! | header block, header count or a header line over the limit | 431 |
 //! | `Sec-WebSocket-Version` missing (400) or not exactly `13` (426) | + `Sec-WebSocket-Version: 13` |
 //! | HTTP/1.0 or another version | 505 |
+//! | extended CONNECT: malformed header list, wrong `:method`/`:protocol`, missing or bad `:scheme`/`:path`/`:authority` | 400 |
 
 pub(crate) mod headers;
 
 mod client;
+mod fields;
 pub mod h2;
 mod head;
 #[cfg(feature = "http")]
@@ -80,25 +95,5 @@ pub use response::{BuildError, Rejection};
 pub use server::{Accepted, Request, RequestError, ServerConfig, ServerHandshake, parse_request};
 pub use status::StatusCode;
 
-pub(crate) use head::{HeadBuffer, longest_field_line, starts_with_empty_lines};
 pub(crate) use negotiate::{negotiate_extensions, select_subprotocol};
-pub(crate) use response::{write_header, write_status_line};
-
-/// The outcome of feeding bytes to a handshake. "Need more" is a status, not an error.
-///
-/// Not `#[non_exhaustive]`: there is no third outcome.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Progress<T> {
-    /// The header block is not complete yet; feed more bytes.
-    NeedMore,
-    /// The header block is complete.
-    Complete {
-        /// The result.
-        value: T,
-        /// How many bytes of the **last** input passed to `handle_input` belong to the
-        /// handshake. The rest (`&input[consumed..]`) is WebSocket data that arrived in the
-        /// same read and must be handed to the frame layer (a peer may send frames right
-        /// behind its handshake).
-        consumed: usize,
-    },
-}
+pub(crate) use response::{write_header, write_header_bytes, write_status_line};

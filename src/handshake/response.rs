@@ -127,7 +127,7 @@ impl Rejection {
         let mut len = itoa_buf();
         write_status_line(out, self.status);
         out.extend_from_slice(b"Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n");
-        write_header(out, "Content-Length", fmt_usize(&mut len, self.body.len()));
+        write_header_bytes(out, "Content-Length", fmt_usize(&mut len, self.body.len()));
         for (n, v) in &self.headers {
             write_header(out, n, v);
         }
@@ -148,7 +148,7 @@ fn itoa_buf() -> [u8; 20] {
 }
 
 /// Formats `n` in decimal into `buf` without allocating.
-fn fmt_usize(buf: &mut [u8; 20], mut n: usize) -> &str {
+fn fmt_usize(buf: &mut [u8; 20], mut n: usize) -> &[u8] {
     let mut i = buf.len();
     loop {
         i -= 1;
@@ -163,22 +163,26 @@ fn fmt_usize(buf: &mut [u8; 20], mut n: usize) -> &str {
             break;
         }
     }
-    core::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or_default()
+    buf.get(i..).unwrap_or_default()
 }
 
 pub(crate) fn write_status_line(out: &mut Vec<u8>, status: StatusCode) {
     let mut b = itoa_buf();
     out.extend_from_slice(b"HTTP/1.1 ");
-    out.extend_from_slice(fmt_usize(&mut b, usize::from(status.as_u16())).as_bytes());
+    out.extend_from_slice(fmt_usize(&mut b, usize::from(status.as_u16())));
     out.push(b' ');
     out.extend_from_slice(status.reason().as_bytes());
     out.extend_from_slice(b"\r\n");
 }
 
 pub(crate) fn write_header(out: &mut Vec<u8>, name: &str, value: &str) {
+    write_header_bytes(out, name, value.as_bytes());
+}
+
+pub(crate) fn write_header_bytes(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b": ");
-    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(value);
     out.extend_from_slice(b"\r\n");
 }
 
@@ -189,9 +193,12 @@ mod tests {
     #[test]
     fn numbers_format_without_allocating() {
         let mut b = itoa_buf();
-        assert_eq!(fmt_usize(&mut b, 0), "0");
-        assert_eq!(fmt_usize(&mut b, 1234), "1234");
-        assert_eq!(fmt_usize(&mut b, usize::MAX), usize::MAX.to_string());
+        assert_eq!(fmt_usize(&mut b, 0), b"0");
+        assert_eq!(fmt_usize(&mut b, 1234), b"1234");
+        assert_eq!(
+            fmt_usize(&mut b, usize::MAX),
+            usize::MAX.to_string().as_bytes()
+        );
     }
 
     #[test]
