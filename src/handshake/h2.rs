@@ -40,13 +40,13 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use super::client::{Expected, RequestParts, ResponseError, UnexpectedStatus};
+use super::client::{Expected, RequestParts};
 use super::fields::{Fields, Offer, check_extended_connect};
 use super::headers::trim_ows;
 use super::negotiate::Agreement;
 use super::{
-    BuildError, ClientRequest, HeaderField, Negotiated, RequestError, ServerConfig, StatusCode,
-    VERSION,
+    BuildError, ClientRequest, HeaderField, Negotiated, RequestError, ResponseError, ServerConfig,
+    StatusCode, UnexpectedStatus, VERSION,
 };
 use crate::extensions::{self, Extension};
 

@@ -75,6 +75,7 @@
 pub(crate) mod headers;
 
 mod client;
+mod error;
 mod fields;
 pub mod h2;
 mod head;
@@ -86,14 +87,17 @@ mod negotiate;
 mod response;
 mod server;
 mod status;
+mod uri;
 
-pub use client::{ClientHandshake, ClientRequest, ResponseError, UnexpectedStatus, WsUri};
+pub use client::{ClientHandshake, ClientRequest};
+pub use error::{RequestError, ResponseError, UnexpectedStatus};
 pub use head::{HeaderField, Limits};
 pub use key::{AcceptKey, GUID, SecWebSocketKey, VERSION, accept_key};
 pub use negotiate::Negotiated;
 pub use response::{BuildError, Rejection};
-pub use server::{Accepted, Request, RequestError, ServerConfig, ServerHandshake, parse_request};
+pub use server::{Accepted, Request, ServerConfig, ServerHandshake, parse_request};
 pub use status::StatusCode;
+pub use uri::WsUri;
 
 pub(crate) use negotiate::{negotiate_extensions, select_subprotocol};
 pub(crate) use response::{write_header, write_header_bytes, write_status_line};
