@@ -5,7 +5,8 @@
 use core::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use wswire::handshake::{Progress, ServerConfig, ServerHandshake, parse_request};
+use wswire::frame::Decoded;
+use wswire::handshake::{ServerConfig, ServerHandshake, parse_request};
 
 /// What Chrome 126 sends for `new WebSocket("ws://localhost:8080/chat")`.
 const CHROME: &[u8] = b"GET /chat HTTP/1.1\r\nHost: localhost:8080\r\nConnection: Upgrade\r\n\
@@ -22,7 +23,7 @@ fn handshake(c: &mut Criterion) {
     let mut g = c.benchmark_group("handshake");
     g.bench_function("chrome_parse_validate_respond", |b| {
         b.iter(|| {
-            let Ok(Progress::Complete { value, .. }) =
+            let Ok(Decoded::Complete((value, _))) =
                 parse_request(black_box(CHROME), config.limits())
             else {
                 unreachable!()
@@ -35,7 +36,7 @@ fn handshake(c: &mut Criterion) {
     g.bench_function("chrome_push_api", |b| {
         b.iter(|| {
             let mut hs = ServerHandshake::new(&config);
-            let Ok(Progress::Complete { value, .. }) = hs.handle_input(black_box(CHROME)) else {
+            let Ok(Decoded::Complete((value, _))) = hs.handle_input(black_box(CHROME)) else {
                 unreachable!()
             };
             out.clear();

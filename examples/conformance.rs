@@ -30,7 +30,8 @@ use std::time::{Duration, Instant};
 
 use cases::{Case, catalogue, known_failure};
 use check::{Observed, complete_outputs};
-use wswire::handshake::{ClientRequest, Progress, SecWebSocketKey};
+use wswire::frame::Decoded;
+use wswire::handshake::{ClientRequest, SecWebSocketKey};
 
 /// Sleep after a push marked `pause`.
 const PAUSE: Duration = Duration::from_millis(2);
@@ -86,8 +87,8 @@ fn open(addr: &str, case: &Case) -> Result<(TcpStream, Vec<u8>), String> {
             return Err("EOF during the opening handshake".into());
         }
         match hs.handle_input(&buf[..n]) {
-            Ok(Progress::NeedMore) => {}
-            Ok(Progress::Complete { consumed, .. }) => {
+            Ok(Decoded::Incomplete { .. }) => {}
+            Ok(Decoded::Complete((_, consumed))) => {
                 stream.set_read_timeout(None).map_err(|e| e.to_string())?;
                 return Ok((stream, buf[consumed..n].to_vec()));
             }

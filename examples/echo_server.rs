@@ -52,7 +52,8 @@ use deflate_args::DeflateArgs;
 use frame_tap::FrameTap;
 use wswire::connection::{Config, Connection, Error, Event};
 use wswire::extensions::format_header;
-use wswire::handshake::{Progress, Request, ServerConfig, ServerHandshake};
+use wswire::frame::Decoded;
+use wswire::handshake::{Request, ServerConfig, ServerHandshake};
 use wswire::recv::Message;
 
 /// The demo page served at `/` (inline script and style, no external resources).
@@ -254,7 +255,7 @@ fn serve(mut stream: TcpStream, server: &Server, config: Config, log: &mut Log) 
     let mut input: &[u8] = &head;
     let (accepted, consumed) = loop {
         match handshake.handle_input(input) {
-            Ok(Progress::Complete { value, consumed }) => {
+            Ok(Decoded::Complete((value, consumed))) => {
                 let protocol = select_subprotocol(&value, &server.protocols);
                 // Cannot fail: the protocol is one of the request's offers, and there are no
                 // extra headers.
@@ -263,7 +264,7 @@ fn serve(mut stream: TcpStream, server: &Server, config: Config, log: &mut Log) 
                     .map_err(|e| io::Error::other(e.to_string()))?;
                 break (accepted, consumed);
             }
-            Ok(Progress::NeedMore) => {
+            Ok(Decoded::Incomplete { .. }) => {
                 let Some(n) = read_before(&mut stream, &mut buf, deadline)? else {
                     log.end = "handshake not complete within its deadline".to_owned();
                     return Ok(());

@@ -6,6 +6,7 @@ use wswire::extensions::deflate::{
     ClientMaxWindowBits, DeflateClient, DeflateOffer, DeflateParams, DeflateServer,
 };
 use wswire::extensions::{format_header, parse_header};
+use wswire::frame::Decoded;
 use wswire::handshake::{ClientRequest, ResponseError, SecWebSocketKey, ServerConfig};
 
 fn server(options: DeflateServer) -> ServerConfig {
@@ -211,9 +212,7 @@ fn no_acceptable_offer_still_gives_101_without_the_extension() {
         Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=foo\r\n\r\n";
     let config = server(DeflateServer::default());
     let mut hs = wswire::handshake::ServerHandshake::new(&config);
-    let wswire::handshake::Progress::Complete { value: req, .. } =
-        hs.handle_input(request).unwrap()
-    else {
+    let Decoded::Complete((req, _)) = hs.handle_input(request).unwrap() else {
         panic!("complete")
     };
     let accepted = req.accept(&config);
@@ -397,12 +396,10 @@ fn client_handshake(
     }
     response.push_str("\r\n");
     match hs.handle_input(response.as_bytes())? {
-        wswire::handshake::Progress::Complete { value, .. } => {
-            Ok(DeflateParams::from_extensions(value.extensions())
-                .unwrap()
-                .unwrap_or_default())
-        }
-        wswire::handshake::Progress::NeedMore => panic!("need more"),
+        Decoded::Complete((value, _)) => Ok(DeflateParams::from_extensions(value.extensions())
+            .unwrap()
+            .unwrap_or_default()),
+        Decoded::Incomplete { .. } => panic!("need more"),
     }
 }
 

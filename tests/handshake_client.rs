@@ -3,9 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use wswire::extensions::{ClientNegotiator, ExtensionHeaderError, NegotiationError, Param};
+use wswire::frame::Decoded;
 use wswire::handshake::{
-    BuildError, ClientHandshake, ClientRequest, Negotiated, Progress, ResponseError,
-    SecWebSocketKey, StatusCode, WsUri,
+    BuildError, ClientHandshake, ClientRequest, Negotiated, ResponseError, SecWebSocketKey,
+    StatusCode, WsUri,
 };
 
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -57,8 +58,8 @@ fn whole(
     input: &[u8],
 ) -> Result<Option<(Negotiated, usize)>, ResponseError> {
     match hs.handle_input(input)? {
-        Progress::NeedMore => Ok(None),
-        Progress::Complete { value, consumed } => Ok(Some((value, consumed))),
+        Decoded::Incomplete { .. } => Ok(None),
+        Decoded::Complete((value, consumed)) => Ok(Some((value, consumed))),
     }
 }
 
@@ -68,8 +69,8 @@ fn bytewise(
 ) -> Result<Option<(Negotiated, usize)>, ResponseError> {
     for (i, b) in input.iter().enumerate() {
         match hs.handle_input(core::slice::from_ref(b))? {
-            Progress::NeedMore => {}
-            Progress::Complete { value, consumed } => {
+            Decoded::Incomplete { .. } => {}
+            Decoded::Complete((value, consumed)) => {
                 assert_eq!(consumed, 1);
                 return Ok(Some((value, i + 1)));
             }
@@ -202,10 +203,10 @@ fn the_rfc_response_is_accepted_whole_bytewise_and_with_a_frame_behind_it() {
         let mut hs = client(&[], false);
         let (a, b) = input.split_at(split);
         let leftover = match hs.handle_input(a).unwrap() {
-            Progress::Complete { consumed, .. } => [&a[consumed..], b].concat(),
-            Progress::NeedMore => match hs.handle_input(b).unwrap() {
-                Progress::Complete { consumed, .. } => b[consumed..].to_vec(),
-                Progress::NeedMore => panic!("split {split} never completed"),
+            Decoded::Complete((_, consumed)) => [&a[consumed..], b].concat(),
+            Decoded::Incomplete { .. } => match hs.handle_input(b).unwrap() {
+                Decoded::Complete((_, consumed)) => b[consumed..].to_vec(),
+                Decoded::Incomplete { .. } => panic!("split {split} never completed"),
             },
         };
         assert_eq!(leftover, b"\x81\x02hi", "split {split}");
@@ -446,7 +447,8 @@ fn finished_client_handshakes_repeat_their_outcome() {
 #[test]
 fn response_limits_bound_buffering() {
     let mut r = ClientRequest::new("h", "/").unwrap();
-    r.limits_mut().max_head_bytes(200).max_headers(4);
+    r.limits_mut().max_head_bytes = 200;
+    r.limits_mut().max_headers = 4;
     let mut hs = r.start_with_key(SecWebSocketKey::parse(KEY).unwrap());
     let big = format!("HTTP/1.1 101 Switching Protocols\r\nX: {}", "x".repeat(300));
     assert_eq!(
@@ -454,7 +456,7 @@ fn response_limits_bound_buffering() {
         Err(ResponseError::HeadTooLarge)
     );
     let mut r = ClientRequest::new("h", "/").unwrap();
-    r.limits_mut().max_headers(2);
+    r.limits_mut().max_headers = 2;
     let mut hs = r.start_with_key(SecWebSocketKey::parse(KEY).unwrap());
     assert_eq!(
         whole(&mut hs, P0.as_bytes()),

@@ -9,8 +9,9 @@ use wswire::extensions::{
     ClientNegotiator, Extension, NegotiationError, Param, ServerNegotiator, format_header,
     parse_header,
 };
+use wswire::frame::Decoded;
 use wswire::handshake::{
-    ClientRequest, Negotiated, Progress, SecWebSocketKey, ServerConfig, ServerHandshake, h2,
+    ClientRequest, Negotiated, SecWebSocketKey, ServerConfig, ServerHandshake, h2,
 };
 
 const NAMES: [&str; 4] = ["x-a", "x-b", "x-c", "permessage-deflate"];
@@ -94,7 +95,7 @@ fn subset(all: &'static [&'static str]) -> impl Strategy<Value = Vec<&'static st
 fn feed_in_chunks<T>(
     bytes: &[u8],
     cuts: &[usize],
-    mut feed: impl FnMut(&[u8]) -> Progress<T>,
+    mut feed: impl FnMut(&[u8]) -> Decoded<(T, usize)>,
 ) -> (T, Vec<u8>) {
     let mut points: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
     points.push(0);
@@ -103,7 +104,7 @@ fn feed_in_chunks<T>(
     points.dedup();
     for w in points.windows(2) {
         let chunk = &bytes[w[0]..w[1]];
-        if let Progress::Complete { value, consumed } = feed(chunk) {
+        if let Decoded::Complete((value, consumed)) = feed(chunk) {
             let mut rest = chunk[consumed..].to_vec();
             rest.extend_from_slice(&bytes[w[1]..]);
             return (value, rest);
@@ -141,8 +142,8 @@ proptest! {
         let mut server = ServerHandshake::new(&config);
         let (accepted, leftover) = feed_in_chunks(&req_bytes, &request_cuts, |c| {
             match server.handle_input(c).unwrap() {
-                Progress::NeedMore => Progress::NeedMore,
-                Progress::Complete { value, consumed } => {
+                Decoded::Incomplete { needed } => Decoded::Incomplete { needed },
+                Decoded::Complete((value, consumed)) => {
                     assert_eq!(value.subprotocols(), offered.as_slice());
                     let chosen = explicit
                         .as_ref()
@@ -152,7 +153,7 @@ proptest! {
                         Some(p) => value.accept_with(&config, Some(p), &[]).unwrap(),
                         None => value.accept(&config),
                     };
-                    Progress::Complete { value: accepted, consumed }
+                    Decoded::Complete((accepted, consumed))
                 }
             }
         });

@@ -4,9 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use wswire::extensions::{Extension, ExtensionHeaderError, Param, ServerNegotiator};
+use wswire::frame::Decoded;
 use wswire::handshake::{
-    BuildError, Limits, Progress, Rejection, RequestError, ServerConfig, ServerHandshake,
-    StatusCode, parse_request,
+    BuildError, Limits, Rejection, RequestError, ServerConfig, ServerHandshake, StatusCode,
+    parse_request,
 };
 
 const R0: &str = "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n\
@@ -30,8 +31,8 @@ fn r0_plus(line: &str) -> String {
 fn whole(config: &ServerConfig, input: &[u8]) -> Result<Option<(String, usize)>, RequestError> {
     let mut hs = ServerHandshake::new(config);
     match hs.handle_input(input)? {
-        Progress::NeedMore => Ok(None),
-        Progress::Complete { value, consumed } => Ok(Some((format!("{value:?}"), consumed))),
+        Decoded::Incomplete { .. } => Ok(None),
+        Decoded::Complete((value, consumed)) => Ok(Some((format!("{value:?}"), consumed))),
     }
 }
 
@@ -40,8 +41,8 @@ fn bytewise(config: &ServerConfig, input: &[u8]) -> Result<Option<(String, usize
     let mut hs = ServerHandshake::new(config);
     for (i, b) in input.iter().enumerate() {
         match hs.handle_input(core::slice::from_ref(b))? {
-            Progress::NeedMore => {}
-            Progress::Complete { value, consumed } => {
+            Decoded::Incomplete { .. } => {}
+            Decoded::Complete((value, consumed)) => {
                 assert_eq!(consumed, 1);
                 return Ok(Some((format!("{value:?}"), i + 1)));
             }
@@ -398,7 +399,7 @@ fn valid_variants_are_accepted() {
     ];
     for (name, input, accept) in cases {
         let mut hs = ServerHandshake::new(&config);
-        let Ok(Progress::Complete { value, consumed }) = hs.handle_input(input.as_bytes()) else {
+        let Ok(Decoded::Complete((value, consumed))) = hs.handle_input(input.as_bytes()) else {
             panic!("{name} refused")
         };
         assert_eq!(consumed, input.len(), "{name}");
@@ -415,7 +416,7 @@ fn valid_variants_are_accepted() {
 fn the_rfc_request_gets_exactly_the_rfc_response() {
     let config = ServerConfig::default();
     let mut hs = ServerHandshake::new(&config);
-    let Ok(Progress::Complete { value, consumed }) = hs.handle_input(R0.as_bytes()) else {
+    let Ok(Decoded::Complete((value, consumed))) = hs.handle_input(R0.as_bytes()) else {
         panic!("R0 refused")
     };
     assert_eq!(consumed, R0.len());
@@ -451,10 +452,10 @@ fn whole_bytewise_and_trailing_bytes_agree() {
         let mut hs = ServerHandshake::new(&config);
         let (a, b) = input.split_at(split);
         let (chunk, value) = match hs.handle_input(a).unwrap() {
-            Progress::Complete { value, consumed } => (&a[consumed..], format!("{value:?}")),
-            Progress::NeedMore => match hs.handle_input(b).unwrap() {
-                Progress::Complete { value, consumed } => (&b[consumed..], format!("{value:?}")),
-                Progress::NeedMore => panic!("split {split}: never completed"),
+            Decoded::Complete((value, consumed)) => (&a[consumed..], format!("{value:?}")),
+            Decoded::Incomplete { .. } => match hs.handle_input(b).unwrap() {
+                Decoded::Complete((value, consumed)) => (&b[consumed..], format!("{value:?}")),
+                Decoded::Incomplete { .. } => panic!("split {split}: never completed"),
             },
         };
         assert_eq!(value, whole_r0.0, "split {split}");
@@ -472,14 +473,25 @@ fn whole_bytewise_and_trailing_bytes_agree() {
 fn finished_handshakes_repeat_their_outcome_and_consume_nothing() {
     let config = ServerConfig::default();
     let mut hs = ServerHandshake::new(&config);
-    assert!(matches!(
-        hs.handle_input(R0.as_bytes()),
-        Ok(Progress::Complete { .. })
-    ));
-    let Ok(Progress::Complete { value, consumed: 0 }) = hs.handle_input(b"\x81\x00") else {
-        panic!("a second call changed the outcome")
+    let input = r0_plus("Sec-WebSocket-Protocol: chat, superchat").replacen(
+        "\r\n\r\n",
+        "\r\nOrigin: https://a.example\r\nSec-WebSocket-Extensions: x; a=1\r\n\r\n",
+        1,
+    );
+    let first = match hs.handle_input(input.as_bytes()) {
+        Ok(Decoded::Complete((value, _))) => format!("{value:?}"),
+        other => panic!("refused: {other:?}"),
     };
-    assert_eq!(value.path(), "/chat");
+    // Later calls hand out the kept request, equal in every part, and consume nothing.
+    for _ in 0..2 {
+        let Ok(Decoded::Complete((value, 0))) = hs.handle_input(b"\x81\x00") else {
+            panic!("a second call changed the outcome")
+        };
+        assert_eq!(format!("{value:?}"), first);
+        assert_eq!(value.path(), "/chat");
+        assert_eq!(value.subprotocols(), ["chat", "superchat"]);
+        assert_eq!(value.extension_offers().len(), 1);
+    }
     let mut bad = ServerHandshake::new(&config);
     let bad_input = r0("GET", "PUT");
     assert_eq!(
@@ -492,7 +504,7 @@ fn finished_handshakes_repeat_their_outcome_and_consume_nothing() {
     );
     assert_eq!(
         hs.handle_input(&[])
-            .map(|p| matches!(p, Progress::Complete { .. })),
+            .map(|p| matches!(p, Decoded::Complete(_))),
         Ok(true)
     );
 }
@@ -500,11 +512,10 @@ fn finished_handshakes_repeat_their_outcome_and_consume_nothing() {
 #[test]
 fn limits_answer_414_and_431_without_unbounded_buffering() {
     let mut config = ServerConfig::default();
-    config
-        .limits_mut()
-        .max_head_bytes(1024)
-        .max_headers(8)
-        .max_request_line(256);
+    let limits = config.limits_mut();
+    limits.max_head_bytes = 1024;
+    limits.max_headers = 8;
+    limits.max_request_line = 256;
     // A request line over the limit: 414 as soon as the limit is passed, newline or not.
     let long = format!("GET /{} HTTP/1.1\r\n", "a".repeat(300));
     assert_eq!(
@@ -567,13 +578,30 @@ fn limits_answer_414_and_431_without_unbounded_buffering() {
 #[test]
 fn parse_request_works_on_the_callers_buffer() {
     let limits = Limits::default();
-    assert!(matches!(
+    // "Need more" says how much could still end the head: "\n\n" within a line, and after a
+    // line end a bare LF (which RFC 9112 §2.2 lets a recipient take as one).
+    assert_eq!(
+        parse_request(&R0.as_bytes()[..18], &limits),
+        Ok(Decoded::Incomplete { needed: 2 })
+    );
+    assert_eq!(
         parse_request(&R0.as_bytes()[..20], &limits),
-        Ok(Progress::NeedMore)
-    ));
+        Ok(Decoded::Incomplete { needed: 1 })
+    );
+    let short = &R0.as_bytes()[..R0.len() - 1];
+    assert_eq!(
+        parse_request(short, &limits),
+        Ok(Decoded::Incomplete { needed: 1 })
+    );
+    let mut hs = ServerHandshake::new(&ServerConfig::default());
+    assert_eq!(
+        hs.handle_input(short)
+            .map(|d| matches!(d, Decoded::Incomplete { needed: 1 })),
+        Ok(true)
+    );
     let mut buf = R0.as_bytes().to_vec();
     buf.extend_from_slice(b"\x88\x80");
-    let Ok(Progress::Complete { value, consumed }) = parse_request(&buf, &limits) else {
+    let Ok(Decoded::Complete((value, consumed))) = parse_request(&buf, &limits) else {
         panic!("R0 refused")
     };
     assert_eq!((value.path(), consumed), ("/chat", R0.len()));
@@ -588,7 +616,7 @@ fn request_exposes_path_query_origin_and_headers() {
         1,
     );
     let mut hs = ServerHandshake::new(&config);
-    let Ok(Progress::Complete { value: req, .. }) = hs.handle_input(input.as_bytes()) else {
+    let Ok(Decoded::Complete((req, _))) = hs.handle_input(input.as_bytes()) else {
         panic!("refused")
     };
     assert_eq!((req.path(), req.query()), ("/chat", Some("room=1&x")));
@@ -603,7 +631,7 @@ fn request_exposes_path_query_origin_and_headers() {
     assert!(r.to_bytes().starts_with(b"HTTP/1.1 403 Forbidden\r\n"));
     // Without Origin (non-browser clients) the check passes.
     let mut hs = ServerHandshake::new(&config);
-    let Ok(Progress::Complete { value: plain, .. }) = hs.handle_input(R0.as_bytes()) else {
+    let Ok(Decoded::Complete((plain, _))) = hs.handle_input(R0.as_bytes()) else {
         panic!("refused")
     };
     assert_eq!(plain.check_origin(&["https://good.example"]), Ok(()));
@@ -643,7 +671,7 @@ fn application_rejections() {
 fn accept_with_protocols(offer: &str, config: &ServerConfig) -> Option<String> {
     let input = r0_plus(&format!("Sec-WebSocket-Protocol: {offer}"));
     let mut hs = ServerHandshake::new(config);
-    let Ok(Progress::Complete { value, .. }) = hs.handle_input(input.as_bytes()) else {
+    let Ok(Decoded::Complete((value, _))) = hs.handle_input(input.as_bytes()) else {
         panic!("refused {offer}")
     };
     let accepted = value.accept(config);
@@ -674,7 +702,7 @@ fn subprotocol_selection() {
         "Sec-WebSocket-Protocol: foo , bar\t, \tbaz\t ,  qux\t\t,norf\r\nSec-WebSocket-Protocol: x,,",
     );
     let mut hs = ServerHandshake::new(&none);
-    let Ok(Progress::Complete { value, .. }) = hs.handle_input(input.as_bytes()) else {
+    let Ok(Decoded::Complete((value, _))) = hs.handle_input(input.as_bytes()) else {
         panic!("refused")
     };
     assert_eq!(
@@ -743,7 +771,7 @@ impl ServerNegotiator for Other {
 fn negotiate(header: &str, config: &ServerConfig) -> (Vec<Extension>, String) {
     let input = r0_plus(&format!("Sec-WebSocket-Extensions: {header}"));
     let mut hs = ServerHandshake::new(config);
-    let Ok(Progress::Complete { value, .. }) = hs.handle_input(input.as_bytes()) else {
+    let Ok(Decoded::Complete((value, _))) = hs.handle_input(input.as_bytes()) else {
         panic!("refused {header}")
     };
     let accepted = value.accept(config);
@@ -777,7 +805,7 @@ fn extension_offers_go_to_the_negotiators_and_unknown_ones_are_declined() {
     // Lines are one list.
     let input = r0_plus("Sec-WebSocket-Extensions: foo\r\nSec-WebSocket-Extensions: x-ext");
     let mut hs = ServerHandshake::new(&config);
-    let Ok(Progress::Complete { value, .. }) = hs.handle_input(input.as_bytes()) else {
+    let Ok(Decoded::Complete((value, _))) = hs.handle_input(input.as_bytes()) else {
         panic!("refused")
     };
     let names: Vec<&str> = value
@@ -797,7 +825,7 @@ fn config_headers_come_after_the_mandatory_ones() {
         Some(BuildError::InvalidHeader)
     );
     let mut hs = ServerHandshake::new(&config);
-    let Ok(Progress::Complete { value, .. }) = hs.handle_input(R0.as_bytes()) else {
+    let Ok(Decoded::Complete((value, _))) = hs.handle_input(R0.as_bytes()) else {
         panic!("refused")
     };
     let bytes = value

@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use wswire::extensions::{ClientNegotiator, NegotiationError, Param, ServerNegotiator};
-use wswire::handshake::h2::{ConnectError, parse_connect_request};
-use wswire::handshake::{ClientRequest, ResponseError, ServerConfig};
+use wswire::handshake::h2::{parse_connect_request, rejection_headers};
+use wswire::handshake::{ClientRequest, RequestError, ResponseError, ServerConfig};
 
 fn base() -> Vec<(&'static str, &'static str)> {
     vec![
@@ -92,38 +92,38 @@ fn invalid_requests_are_refused_with_their_status() {
     type Case = (
         &'static str,
         Vec<(&'static str, &'static str)>,
-        ConnectError,
+        RequestError,
         u16,
     );
     let cases: Vec<Case> = vec![
         (
             "no :path",
             without(":path"),
-            ConnectError::MissingPseudoHeader(":path"),
+            RequestError::MissingPseudoHeader(":path"),
             400,
         ),
         (
             "no :scheme",
             without(":scheme"),
-            ConnectError::MissingPseudoHeader(":scheme"),
+            RequestError::MissingPseudoHeader(":scheme"),
             400,
         ),
         (
             "no :authority",
             without(":authority"),
-            ConnectError::MissingPseudoHeader(":authority"),
+            RequestError::MissingPseudoHeader(":authority"),
             400,
         ),
         (
             "no :protocol",
             without(":protocol"),
-            ConnectError::NotExtendedConnect,
+            RequestError::NotExtendedConnect,
             400,
         ),
         (
             "GET",
             with(":method", "GET").into_iter().rev().collect(),
-            ConnectError::Malformed,
+            RequestError::Malformed,
             400,
         ),
         (
@@ -133,7 +133,7 @@ fn invalid_requests_are_refused_with_their_status() {
                 v[0] = (":method", "GET");
                 v
             },
-            ConnectError::Malformed,
+            RequestError::Malformed,
             400,
         ),
         (
@@ -143,25 +143,25 @@ fn invalid_requests_are_refused_with_their_status() {
                 v[1] = (":protocol", "webtransport");
                 v
             },
-            ConnectError::UnsupportedProtocol,
+            RequestError::UnsupportedProtocol,
             400,
         ),
         (
             "connection header",
             with("connection", "upgrade"),
-            ConnectError::Malformed,
+            RequestError::Malformed,
             400,
         ),
         (
             "upgrade header",
             with("upgrade", "websocket"),
-            ConnectError::Malformed,
+            RequestError::Malformed,
             400,
         ),
         (
             "upper-case name",
             with("Origin", "x"),
-            ConnectError::Malformed,
+            RequestError::Malformed,
             400,
         ),
         (
@@ -171,13 +171,13 @@ fn invalid_requests_are_refused_with_their_status() {
                 v.push((":authority", "a"));
                 v
             },
-            ConnectError::Malformed,
+            RequestError::Malformed,
             400,
         ),
         (
             "unknown pseudo",
             with(":foo", "x"),
-            ConnectError::Malformed,
+            RequestError::Malformed,
             400,
         ),
         (
@@ -187,7 +187,7 @@ fn invalid_requests_are_refused_with_their_status() {
                 v[2] = (":scheme", "wss");
                 v
             },
-            ConnectError::InvalidPseudoHeader(":scheme"),
+            RequestError::InvalidPseudoHeader(":scheme"),
             400,
         ),
         (
@@ -197,19 +197,19 @@ fn invalid_requests_are_refused_with_their_status() {
                 v[3] = (":path", "chat");
                 v
             },
-            ConnectError::InvalidPseudoHeader(":path"),
+            RequestError::InvalidPseudoHeader(":path"),
             400,
         ),
         (
             "no version",
             without("sec-websocket-version"),
-            ConnectError::MissingVersion,
+            RequestError::MissingVersion,
             400,
         ),
         (
             "version 8",
             with("sec-websocket-version", "8"),
-            ConnectError::UnsupportedVersion,
+            RequestError::UnsupportedVersion,
             426,
         ),
         (
@@ -219,13 +219,13 @@ fn invalid_requests_are_refused_with_their_status() {
                 v.push(("sec-websocket-version", "13"));
                 v
             },
-            ConnectError::DuplicateHeader("sec-websocket-version"),
+            RequestError::DuplicateHeader("Sec-WebSocket-Version"),
             400,
         ),
         (
             "bad subprotocol",
             with("sec-websocket-protocol", "a;b"),
-            ConnectError::InvalidSubprotocols,
+            RequestError::InvalidSubprotocols,
             400,
         ),
     ];
@@ -233,14 +233,14 @@ fn invalid_requests_are_refused_with_their_status() {
         let e = parse_connect_request(&list).expect_err(name);
         assert_eq!(e, error, "{name}");
         assert_eq!(e.status().as_u16(), status, "{name}");
-        let h = e.response_headers();
+        let h = rejection_headers(&e);
         assert_eq!(h[0], (":status".to_string(), status.to_string()), "{name}");
         let has_version = h.contains(&("sec-websocket-version".into(), "13".into()));
         assert_eq!(
             has_version,
             matches!(
                 e,
-                ConnectError::MissingVersion | ConnectError::UnsupportedVersion
+                RequestError::MissingVersion | RequestError::UnsupportedVersion
             ),
             "{name}"
         );

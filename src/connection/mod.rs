@@ -76,7 +76,8 @@ use core::time::Duration;
 use crate::Role;
 use crate::extensions::NegotiationError;
 use crate::extensions::deflate::{DeflateConfig, DeflateParams};
-use crate::handshake::{ClientHandshake, Negotiated, Progress, ServerConfig, ServerHandshake};
+use crate::frame::Decoded;
+use crate::handshake::{ClientHandshake, Negotiated, ServerConfig, ServerHandshake};
 use crate::recv::{self, Delivery, Receiver, RecvConfig};
 use crate::send::{ClientMasks, MaskGen, RandomMask, SendConfig, Sender, Unmasked};
 
@@ -384,11 +385,8 @@ impl<M: MaskGen> Connection<M> {
         };
         let consumed = match &mut **hs {
             Handshake::Server(hs, server) => match hs.handle_input(bytes) {
-                Ok(Progress::NeedMore) => return None,
-                Ok(Progress::Complete {
-                    value: request,
-                    consumed,
-                }) => {
+                Ok(Decoded::Incomplete { .. }) => return None,
+                Ok(Decoded::Complete((request, consumed))) => {
                     let accepted = request.accept(server);
                     self.m.path = Some(String::from(request.target()));
                     accepted.write_to(self.m.out.inline());
@@ -402,8 +400,8 @@ impl<M: MaskGen> Connection<M> {
                 }
             },
             Handshake::Client(hs) => match hs.handle_input(bytes) {
-                Ok(Progress::NeedMore) => return None,
-                Ok(Progress::Complete { value, consumed }) => {
+                Ok(Decoded::Incomplete { .. }) => return None,
+                Ok(Decoded::Complete((value, consumed))) => {
                     self.m.negotiated = value;
                     consumed
                 }

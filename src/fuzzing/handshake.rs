@@ -9,9 +9,10 @@ use crate::extensions::{
     ClientNegotiator, Extension, NegotiationError, Param, ServerNegotiator, format_header,
     parse_header,
 };
-use crate::handshake::h2::{ConnectError, parse_connect_request};
+use crate::frame::Decoded;
+use crate::handshake::h2::{parse_connect_request, rejection_headers};
 use crate::handshake::{
-    ClientHandshake, ClientRequest, Negotiated, Progress, Request, RequestError, ResponseError,
+    ClientHandshake, ClientRequest, Negotiated, Request, RequestError, ResponseError,
     SecWebSocketKey, ServerConfig, ServerHandshake, StatusCode,
 };
 
@@ -63,42 +64,46 @@ fn server_config() -> ServerConfig {
     c.subprotocols(["chat", "superchat"]).unwrap();
     c.extension(Box::new(Echo("permessage-deflate")))
         .extension(Box::new(Echo("x-test")));
-    c.limits_mut().max_head_bytes(4096).max_headers(40);
+    let limits = c.limits_mut();
+    limits.max_head_bytes = 4096;
+    limits.max_headers = 40;
     c
 }
 
+type Fed<T, E> = Result<Decoded<(T, usize)>, E>;
+
 /// The same input fed whole and one byte at a time. Completion must agree exactly; an error
 /// seen byte by byte must be the whole input's error; the whole input may fail early where the
-/// byte-by-byte run still waits for a line end.
+/// byte-by-byte run still waits for a line end. "Incomplete" always asks for at least a byte.
 fn compare_feeds<T: PartialEq + core::fmt::Debug, E: PartialEq + core::fmt::Debug>(
-    whole: Result<Progress<T>, E>,
-    mut feed: impl FnMut(&[u8]) -> Result<Progress<T>, E>,
+    whole: Fed<T, E>,
+    mut feed: impl FnMut(&[u8]) -> Fed<T, E>,
     data: &[u8],
 ) {
-    let mut bytewise = Ok(Progress::NeedMore);
+    if let Ok(Decoded::Incomplete { needed }) = whole {
+        assert!(needed >= 1);
+    }
+    let mut bytewise = Ok(Decoded::Incomplete { needed: 1 });
     let mut at = data.len();
     for (i, b) in data.iter().enumerate() {
         bytewise = feed(core::slice::from_ref(b));
-        if !matches!(bytewise, Ok(Progress::NeedMore)) {
-            at = i;
-            break;
+        match bytewise {
+            Ok(Decoded::Incomplete { needed }) => assert!(needed >= 1),
+            _ => {
+                at = i;
+                break;
+            }
         }
     }
     match (&whole, bytewise) {
-        (
-            Ok(Progress::Complete { value, consumed }),
-            Ok(Progress::Complete {
-                value: v,
-                consumed: c,
-            }),
-        ) => {
+        (Ok(Decoded::Complete((value, consumed))), Ok(Decoded::Complete((v, c)))) => {
             assert_eq!(*value, v, "byte-by-byte request differs");
             assert_eq!(c, 1);
             assert_eq!(*consumed, at + 1, "byte-by-byte completion at another byte");
         }
-        (Ok(Progress::NeedMore), Ok(Progress::NeedMore)) => {}
+        (Ok(Decoded::Incomplete { .. }), Ok(Decoded::Incomplete { .. })) => {}
         (Err(e), Err(f)) => assert_eq!(*e, f, "byte-by-byte error differs"),
-        (Err(_), Ok(Progress::NeedMore)) => {}
+        (Err(_), Ok(Decoded::Incomplete { .. })) => {}
         (w, b) => panic!("whole: {w:?}, byte by byte: {b:?}"),
     }
 }
@@ -157,17 +162,16 @@ pub fn handshake_request(data: &[u8]) {
     let mut hs = ServerHandshake::new(&config);
     let whole = hs.handle_input(data);
     let mut one = ServerHandshake::new(&config);
-    let owned = |r: Result<Progress<Request<'_>>, RequestError>| match r {
-        Ok(Progress::Complete { value, consumed }) => Ok(Progress::Complete {
-            value: alloc::format!("{value:?}"),
-            consumed,
-        }),
-        Ok(Progress::NeedMore) => Ok(Progress::NeedMore),
+    let owned = |r: Fed<Request<'_>, RequestError>| match r {
+        Ok(Decoded::Complete((value, consumed))) => {
+            Ok(Decoded::Complete((alloc::format!("{value:?}"), consumed)))
+        }
+        Ok(Decoded::Incomplete { needed }) => Ok(Decoded::Incomplete { needed }),
         Err(e) => Err(e),
     };
     compare_feeds(owned(whole.clone()), |b| owned(one.handle_input(b)), data);
     match whole {
-        Ok(Progress::NeedMore) => {}
+        Ok(Decoded::Incomplete { .. }) => {}
         Err(e) => {
             let needs: &[(&str, &str)] = match e {
                 RequestError::MethodNotAllowed => &[("Allow", "GET")],
@@ -179,10 +183,7 @@ pub fn handshake_request(data: &[u8]) {
             assert!(!e.to_string().is_empty());
             check_rejection(e.status(), &e.rejection().to_bytes(), needs);
         }
-        Ok(Progress::Complete {
-            value: req,
-            consumed,
-        }) => {
+        Ok(Decoded::Complete((req, consumed))) => {
             assert!(consumed <= data.len());
             let accepted = req.accept(&config);
             if let Some(p) = accepted.negotiated().subprotocol() {
@@ -192,7 +193,7 @@ pub fn handshake_request(data: &[u8]) {
             response.extend_from_slice(b"\x81\x00");
             let mut client = matching_client(&req);
             match client.handle_input(&response) {
-                Ok(Progress::Complete { value, consumed }) => {
+                Ok(Decoded::Complete((value, consumed))) => {
                     assert_eq!(&value, accepted.negotiated());
                     assert_eq!(&response[consumed..], b"\x81\x00");
                 }
@@ -220,11 +221,11 @@ fn h2_request(data: &[u8], config: &ServerConfig) {
     match parse_connect_request(&list) {
         Err(e) => {
             assert!(matches!(e.status().as_u16(), 400 | 426));
-            let h = e.response_headers();
+            let h = rejection_headers(&e);
             assert_eq!(h[0], (":status".into(), e.status().to_string()));
             if matches!(
                 e,
-                ConnectError::MissingVersion | ConnectError::UnsupportedVersion
+                RequestError::MissingVersion | RequestError::UnsupportedVersion
             ) {
                 assert!(h.contains(&("sec-websocket-version".into(), "13".into())));
             }
@@ -253,7 +254,9 @@ fn fuzz_client() -> ClientHandshake {
         name: "x-test".into(),
         offers: alloc::vec![alloc::vec![Param::new("a", Some("1")).unwrap()], Vec::new()],
     }));
-    c.limits_mut().max_head_bytes(4096).max_headers(40);
+    let limits = c.limits_mut();
+    limits.max_head_bytes = 4096;
+    limits.max_headers = 40;
     c.start_with_key(SecWebSocketKey::parse("dGhlIHNhbXBsZSBub25jZQ==").unwrap())
 }
 
@@ -278,7 +281,7 @@ pub fn handshake_response(data: &[u8]) {
     let whole = hs.handle_input(data);
     let mut one = fuzz_client();
     // Where a non-101 head ended is relative to each feed's last input; compare the rest.
-    let norm = |r: Result<Progress<Negotiated>, ResponseError>| match r {
+    let norm = |r: Fed<Negotiated, ResponseError>| match r {
         Err(ResponseError::UnexpectedStatus(mut s)) => {
             s.consumed = 0;
             Err(ResponseError::UnexpectedStatus(s))
@@ -287,14 +290,11 @@ pub fn handshake_response(data: &[u8]) {
     };
     compare_feeds(norm(whole.clone()), |b| norm(one.handle_input(b)), data);
     match whole {
-        Ok(Progress::NeedMore) => {}
-        Ok(Progress::Complete { value, consumed }) => {
+        Ok(Decoded::Incomplete { .. }) => {}
+        Ok(Decoded::Complete((value, consumed))) => {
             assert!(consumed <= data.len());
             check_negotiated(&value);
-            assert_eq!(
-                hs.handle_input(b"more"),
-                Ok(Progress::Complete { value, consumed: 0 })
-            );
+            assert_eq!(hs.handle_input(b"more"), Ok(Decoded::Complete((value, 0))));
         }
         Err(e) => {
             assert!(!e.to_string().is_empty());

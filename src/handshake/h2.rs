@@ -39,85 +39,27 @@
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::fmt;
 
-use super::client::{Expected, RequestParts, ResponseError, UnexpectedStatus};
-use super::headers::{is_extra_header, parse_token_list};
-use super::{BuildError, ClientRequest, Negotiated, ServerConfig, StatusCode, VERSION};
-use crate::extensions::{self, Extension, ExtensionHeaderError};
+use super::client::{Expected, RequestParts};
+use super::fields::{Fields, Offer, check_extended_connect};
+use super::headers::trim_ows;
+use super::negotiate::Agreement;
+use super::{
+    BuildError, ClientRequest, HeaderField, Negotiated, RequestError, ResponseError, ServerConfig,
+    StatusCode, UnexpectedStatus, VERSION,
+};
+use crate::extensions::{self, Extension};
 
-/// Why an extended CONNECT is refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ConnectError {
-    /// A malformed header list (RFC 9113 §8.2, §8.3): an upper-case field name, a
-    /// pseudo-header after a regular field, an unknown or repeated pseudo-header, a
-    /// connection-specific field (`connection`, `upgrade`, `keep-alive`, `proxy-connection`,
-    /// `transfer-encoding`), or `:protocol` on a method other than CONNECT. The stack should
-    /// treat it as a stream error of type PROTOCOL_ERROR; if it answers instead, 400.
-    Malformed,
-    /// Not an extended CONNECT: `:method` other than CONNECT, or no `:protocol`. 400.
-    NotExtendedConnect,
-    /// `:protocol` other than `websocket` (RFC 8441 §4). 400.
-    UnsupportedProtocol,
-    /// A required pseudo-header is missing (RFC 8441 §4: `:scheme`, `:path`, `:authority`). 400.
-    MissingPseudoHeader(&'static str),
-    /// `:scheme` other than `https` or `http`, an empty `:authority`, or a `:path` that does
-    /// not start with `/` or holds a fragment. 400.
-    InvalidPseudoHeader(&'static str),
-    /// A field that must appear at most once appeared twice. 400.
-    DuplicateHeader(&'static str),
-    /// No `sec-websocket-version`. 400 with `sec-websocket-version: 13`.
-    MissingVersion,
-    /// `sec-websocket-version` other than `13`. 426 with `sec-websocket-version: 13`.
-    UnsupportedVersion,
-    /// An `origin` that is not visible ASCII. 400.
-    InvalidOrigin,
-    /// A `sec-websocket-protocol` that is not a list of unique tokens. 400.
-    InvalidSubprotocols,
-    /// A `sec-websocket-extensions` outside the grammar (RFC 6455 §9.1). 400.
-    InvalidExtensions(ExtensionHeaderError),
-}
-
-impl ConnectError {
-    /// The status to answer with.
-    pub const fn status(&self) -> StatusCode {
-        match self {
-            Self::UnsupportedVersion => StatusCode::UPGRADE_REQUIRED,
-            _ => StatusCode::BAD_REQUEST,
-        }
+/// The response header list refusing an extended CONNECT with `error`: `:status` first, then
+/// the fields the error calls for ([`RequestError::response_headers`], names lower-cased),
+/// e.g. `sec-websocket-version: 13` for version failures.
+pub fn rejection_headers(error: &RequestError) -> Vec<(String, String)> {
+    let mut v = alloc::vec![(":status".to_string(), error.status().to_string())];
+    for (n, value) in error.response_headers() {
+        v.push((n.to_ascii_lowercase(), (*value).to_string()));
     }
-
-    /// The whole response header list: `:status` first, then `sec-websocket-version: 13` for
-    /// version failures.
-    pub fn response_headers(&self) -> Vec<(String, String)> {
-        let mut v = alloc::vec![(":status".to_string(), self.status().to_string())];
-        if matches!(self, Self::MissingVersion | Self::UnsupportedVersion) {
-            v.push(("sec-websocket-version".to_string(), VERSION.to_string()));
-        }
-        v
-    }
+    v
 }
-
-impl fmt::Display for ConnectError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Malformed => f.write_str("malformed extended CONNECT header list"),
-            Self::NotExtendedConnect => f.write_str("not an extended CONNECT request"),
-            Self::UnsupportedProtocol => f.write_str(":protocol must be websocket"),
-            Self::MissingPseudoHeader(h) => write!(f, "missing {h}"),
-            Self::InvalidPseudoHeader(h) => write!(f, "invalid {h}"),
-            Self::DuplicateHeader(h) => write!(f, "duplicate {h}"),
-            Self::MissingVersion => f.write_str("missing sec-websocket-version"),
-            Self::UnsupportedVersion => f.write_str("unsupported sec-websocket-version"),
-            Self::InvalidOrigin => f.write_str("invalid origin"),
-            Self::InvalidSubprotocols => f.write_str("invalid sec-websocket-protocol"),
-            Self::InvalidExtensions(e) => write!(f, "invalid extensions: {e}"),
-        }
-    }
-}
-
-impl core::error::Error for ConnectError {}
 
 /// A valid extended CONNECT for WebSocket.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,9 +67,7 @@ pub struct ConnectRequest<'a> {
     scheme: &'a str,
     authority: &'a str,
     path: &'a str,
-    origin: Option<&'a str>,
-    subprotocols: Vec<&'a str>,
-    extensions: Vec<Extension>,
+    offer: Offer<'a>,
     headers: &'a [(&'a str, &'a str)],
 }
 
@@ -142,107 +82,83 @@ const CONNECTION_SPECIFIC: [&str; 5] = [
 
 /// Validates an extended CONNECT header list (RFC 8441 §4, §5; RFC 9220 §3), pseudo-headers
 /// included, in the order received. Checks, first failure wins: list well-formedness, method
-/// and `:protocol`, the other pseudo-headers, `sec-websocket-version`, `origin`,
-/// `sec-websocket-protocol`, `sec-websocket-extensions`.
+/// and `:protocol`, the other pseudo-headers, then the WebSocket fields as over HTTP/1.1
+/// (`sec-websocket-version`, `origin`, `sec-websocket-protocol`, `sec-websocket-extensions`;
+/// values compared without surrounding whitespace).
 ///
 /// # Errors
-/// A [`ConnectError`] with the status to answer with.
+/// A [`RequestError`] with the status to answer with (400 or 426; see
+/// [`rejection_headers`]).
 pub fn parse_connect_request<'a>(
     headers: &'a [(&'a str, &'a str)],
-) -> Result<ConnectRequest<'a>, ConnectError> {
+) -> Result<ConnectRequest<'a>, RequestError> {
+    let [method, protocol, scheme, path, authority] = pseudo_headers(headers)?;
+    match (method, protocol) {
+        (Some("CONNECT"), Some("websocket")) => {}
+        (Some("CONNECT"), Some(_)) => return Err(RequestError::UnsupportedProtocol),
+        (Some(_), Some(_)) => return Err(RequestError::Malformed),
+        _ => return Err(RequestError::NotExtendedConnect),
+    }
+    let scheme = scheme.ok_or(RequestError::MissingPseudoHeader(":scheme"))?;
+    let path = path.ok_or(RequestError::MissingPseudoHeader(":path"))?;
+    let authority = authority.ok_or(RequestError::MissingPseudoHeader(":authority"))?;
+    if scheme != "https" && scheme != "http" {
+        return Err(RequestError::InvalidPseudoHeader(":scheme"));
+    }
+    if !path.starts_with('/') || path.contains('#') || !path.bytes().all(|c| c.is_ascii_graphic()) {
+        return Err(RequestError::InvalidPseudoHeader(":path"));
+    }
+    if authority.is_empty() || !authority.bytes().all(|c| c.is_ascii_graphic()) {
+        return Err(RequestError::InvalidPseudoHeader(":authority"));
+    }
+    let fields: Vec<HeaderField<'a>> = headers
+        .iter()
+        .filter(|(n, _)| !n.starts_with(':'))
+        .map(|&(name, value)| HeaderField {
+            name,
+            value: trim_ows(value.as_bytes()),
+        })
+        .collect();
+    let offer = check_extended_connect(Fields::new(&fields))?;
+    Ok(ConnectRequest {
+        scheme,
+        authority,
+        path,
+        offer,
+        headers,
+    })
+}
+
+/// The pseudo-headers `[:method, :protocol, :scheme, :path, :authority]` of a well-formed
+/// header list (RFC 9113 §8.2, §8.3): lower-case names, pseudo-headers first, each known and
+/// at most once, no connection-specific field.
+fn pseudo_headers<'a>(
+    headers: &'a [(&'a str, &'a str)],
+) -> Result<[Option<&'a str>; 5], RequestError> {
     let mut pseudo: [Option<&'a str>; 5] = [None; 5];
     let mut regular = false;
     for &(name, value) in headers {
         if name.bytes().any(|c| c.is_ascii_uppercase()) || name.is_empty() {
-            return Err(ConnectError::Malformed);
+            return Err(RequestError::Malformed);
         }
         if name.starts_with(':') {
             let i = PSEUDO
                 .iter()
                 .position(|p| *p == name)
-                .ok_or(ConnectError::Malformed)?;
-            let slot = pseudo.get_mut(i).ok_or(ConnectError::Malformed)?;
+                .ok_or(RequestError::Malformed)?;
+            let slot = pseudo.get_mut(i).ok_or(RequestError::Malformed)?;
             if regular || slot.is_some() {
-                return Err(ConnectError::Malformed);
+                return Err(RequestError::Malformed);
             }
             *slot = Some(value);
         } else {
             regular = true;
             if CONNECTION_SPECIFIC.contains(&name) {
-                return Err(ConnectError::Malformed);
+                return Err(RequestError::Malformed);
             }
         }
     }
-    let [method, protocol, scheme, path, authority] = pseudo;
-    match (method, protocol) {
-        (Some("CONNECT"), Some("websocket")) => {}
-        (Some("CONNECT"), Some(_)) => return Err(ConnectError::UnsupportedProtocol),
-        (Some(_), Some(_)) => return Err(ConnectError::Malformed),
-        _ => return Err(ConnectError::NotExtendedConnect),
-    }
-    let scheme = scheme.ok_or(ConnectError::MissingPseudoHeader(":scheme"))?;
-    let path = path.ok_or(ConnectError::MissingPseudoHeader(":path"))?;
-    let authority = authority.ok_or(ConnectError::MissingPseudoHeader(":authority"))?;
-    if scheme != "https" && scheme != "http" {
-        return Err(ConnectError::InvalidPseudoHeader(":scheme"));
-    }
-    if !path.starts_with('/') || path.contains('#') || !path.bytes().all(|c| c.is_ascii_graphic()) {
-        return Err(ConnectError::InvalidPseudoHeader(":path"));
-    }
-    if authority.is_empty() || !authority.bytes().all(|c| c.is_ascii_graphic()) {
-        return Err(ConnectError::InvalidPseudoHeader(":authority"));
-    }
-    let single = |name: &'static str| -> Result<Option<&'a str>, ConnectError> {
-        let mut it = headers.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v);
-        let first = it.next();
-        if it.next().is_some() {
-            return Err(ConnectError::DuplicateHeader(name));
-        }
-        Ok(first)
-    };
-    match single("sec-websocket-version")? {
-        None => return Err(ConnectError::MissingVersion),
-        Some(v) if v.trim_matches([' ', '\t']) != VERSION => {
-            return Err(ConnectError::UnsupportedVersion);
-        }
-        Some(_) => {}
-    }
-    let origin = match single("origin")? {
-        Some(o) if o.is_empty() || !o.bytes().all(|c| c.is_ascii_graphic()) => {
-            return Err(ConnectError::InvalidOrigin);
-        }
-        o => o,
-    };
-    let lines = |name: &'static str| {
-        headers
-            .iter()
-            .filter(move |(n, _)| *n == name)
-            .map(|(_, v)| v.as_bytes())
-    };
-    let mut subprotocols = Vec::new();
-    if lines("sec-websocket-protocol").next().is_some() {
-        parse_token_list(lines("sec-websocket-protocol"), &mut subprotocols)
-            .map_err(|_| ConnectError::InvalidSubprotocols)?;
-    }
-    let mut offers = Vec::new();
-    let mut any = false;
-    for line in lines("sec-websocket-extensions") {
-        any = true;
-        extensions::parse_header_into(line, &mut offers)
-            .map_err(ConnectError::InvalidExtensions)?;
-    }
-    if any && offers.is_empty() {
-        return Err(ConnectError::InvalidExtensions(ExtensionHeaderError::Empty));
-    }
-    Ok(ConnectRequest {
-        scheme,
-        authority,
-        path,
-        origin,
-        subprotocols,
-        extensions: offers,
-        headers,
-    })
+    Ok(pseudo)
 }
 
 impl<'a> ConnectRequest<'a> {
@@ -263,17 +179,17 @@ impl<'a> ConnectRequest<'a> {
 
     /// `origin`, if sent.
     pub fn origin(&self) -> Option<&'a str> {
-        self.origin
+        self.offer.origin
     }
 
     /// The offered subprotocols, in order.
     pub fn subprotocols(&self) -> &[&'a str] {
-        &self.subprotocols
+        &self.offer.subprotocols
     }
 
     /// The extension offers, in order.
     pub fn extension_offers(&self) -> &[Extension] {
-        &self.extensions
+        &self.offer.extensions
     }
 
     /// The whole header list as received.
@@ -284,8 +200,7 @@ impl<'a> ConnectRequest<'a> {
     /// Accepts with the config's subprotocol preferences, extension negotiators and extra
     /// headers.
     pub fn accept(&self, config: &ServerConfig) -> ConnectAccepted {
-        let subprotocol = config.select_subprotocol(&self.subprotocols);
-        self.accepted(config, subprotocol, &[])
+        ConnectAccepted::new(self.offer.accept(config))
     }
 
     /// Accepts with an application-chosen subprotocol (or none) and extra headers.
@@ -298,46 +213,8 @@ impl<'a> ConnectRequest<'a> {
         subprotocol: Option<&str>,
         extra_headers: &[(&str, &str)],
     ) -> Result<ConnectAccepted, BuildError> {
-        if subprotocol.is_some_and(|p| !self.subprotocols.contains(&p)) {
-            return Err(BuildError::SubprotocolNotOffered);
-        }
-        if extra_headers.iter().any(|(n, v)| !is_extra_header(n, v)) {
-            return Err(BuildError::InvalidHeader);
-        }
-        Ok(self.accepted(config, subprotocol, extra_headers))
-    }
-
-    fn accepted(
-        &self,
-        config: &ServerConfig,
-        subprotocol: Option<&str>,
-        extra: &[(&str, &str)],
-    ) -> ConnectAccepted {
-        let extensions = config.negotiate_extensions(&self.extensions);
-        let mut headers = alloc::vec![(":status".to_string(), "200".to_string())];
-        if let Some(p) = subprotocol {
-            headers.push(("sec-websocket-protocol".to_string(), p.to_string()));
-        }
-        if !extensions.is_empty() {
-            headers.push((
-                "sec-websocket-extensions".to_string(),
-                extensions::format_header(&extensions),
-            ));
-        }
-        let config_headers = config
-            .extra_headers()
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()));
-        for (n, v) in config_headers.chain(extra.iter().copied()) {
-            headers.push((n.to_ascii_lowercase(), v.to_string()));
-        }
-        ConnectAccepted {
-            negotiated: Negotiated {
-                subprotocol: subprotocol.map(ToString::to_string),
-                extensions,
-            },
-            headers,
-        }
+        let agreement = self.offer.accept_with(config, subprotocol, extra_headers)?;
+        Ok(ConnectAccepted::new(agreement))
     }
 }
 
@@ -349,6 +226,30 @@ pub struct ConnectAccepted {
 }
 
 impl ConnectAccepted {
+    fn new(agreement: Agreement) -> Self {
+        let Agreement {
+            negotiated,
+            headers: extra,
+        } = agreement;
+        let mut headers = alloc::vec![(":status".to_string(), "200".to_string())];
+        if let Some(p) = negotiated.subprotocol() {
+            headers.push(("sec-websocket-protocol".to_string(), p.to_string()));
+        }
+        if !negotiated.extensions().is_empty() {
+            headers.push((
+                "sec-websocket-extensions".to_string(),
+                extensions::format_header(negotiated.extensions()),
+            ));
+        }
+        for (n, v) in extra {
+            headers.push((n.to_ascii_lowercase(), v));
+        }
+        Self {
+            negotiated,
+            headers,
+        }
+    }
+
     /// The response header list: `:status` `200`, then `sec-websocket-protocol` and
     /// `sec-websocket-extensions` when chosen, then extra headers (names lower-cased).
     pub fn headers(&self) -> &[(String, String)] {

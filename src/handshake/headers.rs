@@ -7,6 +7,8 @@
 
 use alloc::vec::Vec;
 
+use crate::extensions::{self, Extension, ExtensionHeaderError};
+
 pub(crate) use crate::http_grammar::{is_token, trim_ows};
 
 /// The non-empty elements of `#element` lists, OWS trimmed (RFC 9110 §5.6.1: a recipient
@@ -21,10 +23,12 @@ pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// Whether any of the field lines' lists holds `token`, compared ASCII-case-insensitively
 /// (`Connection: keep-alive, Upgrade`, `Upgrade: WebSocket`; RFC 6455 §4.2.1 items 3–4).
 pub(crate) fn lists_contain<'a>(lines: impl IntoIterator<Item = &'a [u8]>, token: &str) -> bool {
-    lines
-        .into_iter()
-        .flat_map(list_elements)
-        .any(|e| e.eq_ignore_ascii_case(token.as_bytes()))
+    let token = token.as_bytes();
+    // A line that is just the token (`Upgrade: websocket`) needs no splitting.
+    lines.into_iter().any(|line| {
+        line.eq_ignore_ascii_case(token)
+            || list_elements(line).any(|e| e.eq_ignore_ascii_case(token))
+    })
 }
 
 /// Why a token list (`Sec-WebSocket-Protocol`) is invalid.
@@ -61,6 +65,24 @@ pub(crate) fn parse_token_list<'a>(
         return Err(TokenListError::Empty);
     }
     Ok(())
+}
+
+/// Parses `Sec-WebSocket-Extensions` over all lines of the field (RFC 6455 §9.1; the lines are
+/// one list, RFC 9110 §5.3): no extension when there is no line, and
+/// [`ExtensionHeaderError::Empty`] when there are lines but no extension in them (`1#`).
+pub(crate) fn parse_extension_lines<'a>(
+    lines: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Vec<Extension>, ExtensionHeaderError> {
+    let mut out = Vec::new();
+    let mut any = false;
+    for line in lines {
+        any = true;
+        extensions::parse_header_into(line, &mut out)?;
+    }
+    if any && out.is_empty() {
+        return Err(ExtensionHeaderError::Empty);
+    }
+    Ok(out)
 }
 
 /// Whether `value` may be sent as a field value: no CR, LF, NUL or other control byte except

@@ -26,6 +26,7 @@
 
 use alloc::vec::Vec;
 
+use super::headers::trim_ows;
 use super::server::validate as validate_fields;
 use super::{Accepted, HeaderField, Negotiated, Rejection, Request, RequestError, ServerConfig};
 use crate::extensions;
@@ -50,7 +51,7 @@ pub fn validate<B>(req: &http::Request<B>) -> Result<Request<'_>, RequestError> 
         .iter()
         .map(|(n, v)| HeaderField {
             name: n.as_str(),
-            value: v.as_bytes(),
+            value: trim_ows(v.as_bytes()),
         })
         .collect();
     validate_fields(req.method().as_str(), http11, target, fields)

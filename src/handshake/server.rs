@@ -1,19 +1,22 @@
 //! The server's side of the opening handshake (RFC 6455 §4.2): read and validate the
 //! client's request, then accept it with a 101 or refuse it with an HTTP error.
 
+use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::fmt;
-use core::mem::MaybeUninit;
 
-use super::headers::{is_extra_header, lists_contain, parse_token_list, trim_ows};
+use super::fields::{Fields, Offer, check_http1};
+use super::head::{HeadReader, Keep, parse_request_head};
+use super::headers::is_extra_header;
+use super::negotiate::{Agreement, checked_subprotocols};
 use super::{
-    AcceptKey, BuildError, HeadBuffer, HeaderField, Limits, Negotiated, Progress, Rejection,
-    SecWebSocketKey, StatusCode, VERSION, negotiate_extensions, select_subprotocol, write_header,
-    write_status_line,
+    AcceptKey, BuildError, HeaderField, Limits, Negotiated, Rejection, RequestError,
+    SecWebSocketKey, StatusCode, negotiate_extensions, select_subprotocol, write_header,
+    write_header_bytes, write_status_line,
 };
-use crate::extensions::{self, Extension, ExtensionHeaderError, ServerNegotiator};
+use crate::extensions::{self, Extension, ServerNegotiator};
+use crate::frame::Decoded;
 
 /// The server's handshake policy: limits, subprotocol preferences, extension negotiators and
 /// headers added to every 101. Build once and share between connections.
@@ -88,158 +91,6 @@ impl ServerConfig {
     }
 }
 
-pub(crate) fn checked_subprotocols<I, S>(list: I) -> Result<Vec<String>, BuildError>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
-    let mut out: Vec<String> = Vec::new();
-    for p in list {
-        let p = p.as_ref();
-        if !super::headers::is_token(p) {
-            return Err(BuildError::InvalidSubprotocol);
-        }
-        if out.iter().any(|q| q == p) {
-            return Err(BuildError::DuplicateSubprotocol);
-        }
-        out.push(p.to_string());
-    }
-    Ok(out)
-}
-
-/// Why the server refuses a request. Each error knows the HTTP response to answer with
-/// ([`RequestError::status`], [`RequestError::rejection`]); the peer sent it, so the
-/// connection is closed after that response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RequestError {
-    /// Not parseable as HTTP/1.x (RFC 9112 §2.2, §5; e.g. a field without `:`, whitespace
-    /// before the colon). 400.
-    Malformed,
-    /// The request line is longer than [`Limits::max_request_line`]. 414.
-    RequestLineTooLong,
-    /// The header block is larger than [`Limits::max_head_bytes`]. 431.
-    HeadTooLarge,
-    /// More header fields than [`Limits::max_headers`]. 431.
-    TooManyHeaders,
-    /// A header field line longer than [`Limits::max_header_line`]. 431.
-    HeaderLineTooLong,
-    /// The method is not `GET` (methods are case-sensitive, RFC 9110 §9.1; RFC 6455 §4.2.1
-    /// item 1). 405 with `Allow: GET`.
-    MethodNotAllowed,
-    /// Not HTTP/1.1 (RFC 6455 §4.2.1 item 1). 505.
-    UnsupportedHttpVersion,
-    /// The request target is neither origin-form nor an absolute `http`/`https` URI, or holds a
-    /// fragment (RFC 6455 §3, §4.2.1 item 1). 400.
-    InvalidTarget,
-    /// No `Host` (RFC 6455 §4.2.1 item 2; RFC 9112 §3.2). 400.
-    MissingHost,
-    /// A `Host` that is empty or not visible ASCII. 400.
-    InvalidHost,
-    /// A field that must appear at most once appeared twice (`Host`, `Sec-WebSocket-Key`,
-    /// `Sec-WebSocket-Version`, `Origin`, `Content-Length`). 400.
-    DuplicateHeader(&'static str),
-    /// `Upgrade` missing or without the token `websocket` (RFC 6455 §4.2.1 item 3). 400.
-    InvalidUpgrade,
-    /// `Connection` missing or without the token `upgrade` (RFC 6455 §4.2.1 item 4). 400.
-    InvalidConnection,
-    /// No `Sec-WebSocket-Version` (RFC 6455 §4.2.1 item 6). 400 with
-    /// `Sec-WebSocket-Version: 13`.
-    MissingVersion,
-    /// `Sec-WebSocket-Version` other than exactly `13` (RFC 6455 §4.2.2 /version/, §4.4). 426
-    /// with `Sec-WebSocket-Version: 13`.
-    UnsupportedVersion,
-    /// No `Sec-WebSocket-Key` (RFC 6455 §4.2.1 item 5). 400.
-    MissingKey,
-    /// A `Sec-WebSocket-Key` that is not base64 of 16 bytes (RFC 6455 §4.2.1 item 5). 400.
-    InvalidKey,
-    /// An `Origin` that is not visible ASCII (RFC 6454 §7). 400.
-    InvalidOrigin,
-    /// `Transfer-Encoding` or a non-zero `Content-Length`: body bytes would be misread as
-    /// frames, so the request is refused, as Python's websockets does. 400.
-    UnexpectedBody,
-    /// A `Sec-WebSocket-Protocol` that is not a list of unique tokens (RFC 6455 §4.1 item 10,
-    /// §4.3). 400.
-    InvalidSubprotocols,
-    /// A `Sec-WebSocket-Extensions` outside the grammar (RFC 6455 §9.1). 400.
-    InvalidExtensions(ExtensionHeaderError),
-}
-
-impl RequestError {
-    /// The status to answer with.
-    pub const fn status(&self) -> StatusCode {
-        match self {
-            Self::RequestLineTooLong => StatusCode::URI_TOO_LONG,
-            Self::HeadTooLarge | Self::TooManyHeaders | Self::HeaderLineTooLong => {
-                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
-            }
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::UnsupportedHttpVersion => StatusCode::HTTP_VERSION_NOT_SUPPORTED,
-            Self::UnsupportedVersion => StatusCode::UPGRADE_REQUIRED,
-            _ => StatusCode::BAD_REQUEST,
-        }
-    }
-
-    /// The headers the response must carry besides the body's: `Allow: GET` for 405,
-    /// `Sec-WebSocket-Version: 13` for version failures (RFC 6455 §4.2.2 /version/).
-    pub const fn response_headers(&self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            Self::MethodNotAllowed => &[("Allow", "GET")],
-            Self::MissingVersion | Self::UnsupportedVersion => {
-                &[("Sec-WebSocket-Version", VERSION)]
-            }
-            _ => &[],
-        }
-    }
-
-    /// The complete HTTP response to send before closing.
-    pub fn rejection(&self) -> Rejection {
-        let mut r = Rejection::with_status(self.status());
-        for (n, v) in self.response_headers() {
-            r.push_header(n, v);
-        }
-        r.body = self.to_string();
-        r
-    }
-}
-
-impl fmt::Display for RequestError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Malformed => f.write_str("malformed HTTP request"),
-            Self::RequestLineTooLong => f.write_str("request line too long"),
-            Self::HeadTooLarge => f.write_str("request header block too large"),
-            Self::TooManyHeaders => f.write_str("too many request header fields"),
-            Self::HeaderLineTooLong => f.write_str("a request header field line is too long"),
-            Self::MethodNotAllowed => f.write_str("method must be GET"),
-            Self::UnsupportedHttpVersion => f.write_str("HTTP/1.1 required"),
-            Self::InvalidTarget => f.write_str("invalid request target"),
-            Self::MissingHost => f.write_str("missing Host header"),
-            Self::InvalidHost => f.write_str("invalid Host header"),
-            Self::DuplicateHeader(h) => write!(f, "duplicate {h} header"),
-            Self::InvalidUpgrade => f.write_str("Upgrade header must include websocket"),
-            Self::InvalidConnection => f.write_str("Connection header must include upgrade"),
-            Self::MissingVersion => f.write_str("missing Sec-WebSocket-Version header"),
-            Self::UnsupportedVersion => f.write_str("unsupported Sec-WebSocket-Version"),
-            Self::MissingKey => f.write_str("missing Sec-WebSocket-Key header"),
-            Self::InvalidKey => f.write_str("invalid Sec-WebSocket-Key header"),
-            Self::InvalidOrigin => f.write_str("invalid Origin header"),
-            Self::UnexpectedBody => f.write_str("a handshake request has no body"),
-            Self::InvalidSubprotocols => f.write_str("invalid Sec-WebSocket-Protocol header"),
-            Self::InvalidExtensions(e) => write!(f, "invalid extensions: {e}"),
-        }
-    }
-}
-
-impl core::error::Error for RequestError {
-    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
-        match self {
-            Self::InvalidExtensions(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
 /// A valid WebSocket upgrade request, borrowed from the bytes it was parsed from.
 ///
 /// Inspect it (path, origin, offers, any header) to route, authenticate and defend against
@@ -250,10 +101,8 @@ pub struct Request<'a> {
     path: &'a str,
     query: Option<&'a str>,
     host: &'a str,
-    origin: Option<&'a str>,
     key: SecWebSocketKey,
-    subprotocols: Vec<&'a str>,
-    extensions: Vec<Extension>,
+    offer: Offer<'a>,
     headers: Vec<HeaderField<'a>>,
 }
 
@@ -281,7 +130,7 @@ impl<'a> Request<'a> {
 
     /// The `Origin` header, sent by every browser (RFC 6455 §4.2.1 item 7, §10.2).
     pub fn origin(&self) -> Option<&'a str> {
-        self.origin
+        self.offer.origin
     }
 
     /// The client's key.
@@ -291,12 +140,12 @@ impl<'a> Request<'a> {
 
     /// The offered subprotocols in the client's order, all header lines joined.
     pub fn subprotocols(&self) -> &[&'a str] {
-        &self.subprotocols
+        &self.offer.subprotocols
     }
 
     /// The extension offers in the client's order, all header lines joined (RFC 6455 §9.1).
     pub fn extension_offers(&self) -> &[Extension] {
-        &self.extensions
+        &self.offer.extensions
     }
 
     /// Every header field in order.
@@ -320,7 +169,7 @@ impl<'a> Request<'a> {
     /// # Errors
     /// The 403 rejection to send.
     pub fn check_origin(&self, allowed: &[&str]) -> Result<(), Rejection> {
-        match self.origin {
+        match self.offer.origin {
             Some(o) if !allowed.iter().any(|a| a.eq_ignore_ascii_case(o)) => {
                 Err(Rejection::with_status(StatusCode::FORBIDDEN))
             }
@@ -331,8 +180,7 @@ impl<'a> Request<'a> {
     /// Accepts with the config's choices: its first preferred subprotocol the client offered
     /// (or none), the extensions its negotiators accept, its extra headers.
     pub fn accept(&self, config: &ServerConfig) -> Accepted {
-        let subprotocol = config.select_subprotocol(&self.subprotocols);
-        self.accepted(config, subprotocol, Vec::new())
+        self.accepted(self.offer.accept(config))
     }
 
     /// Accepts with a subprotocol the application chose (any closure over
@@ -349,37 +197,15 @@ impl<'a> Request<'a> {
         subprotocol: Option<&str>,
         extra_headers: &[(&str, &str)],
     ) -> Result<Accepted, BuildError> {
-        if subprotocol.is_some_and(|p| !self.subprotocols.contains(&p)) {
-            return Err(BuildError::SubprotocolNotOffered);
-        }
-        let mut headers = Vec::with_capacity(extra_headers.len());
-        for (n, v) in extra_headers {
-            if !is_extra_header(n, v) {
-                return Err(BuildError::InvalidHeader);
-            }
-            headers.push((n.to_string(), v.to_string()));
-        }
-        Ok(self.accepted(config, subprotocol, headers))
+        let agreement = self.offer.accept_with(config, subprotocol, extra_headers)?;
+        Ok(self.accepted(agreement))
     }
 
-    fn accepted(
-        &self,
-        config: &ServerConfig,
-        subprotocol: Option<&str>,
-        mut headers: Vec<(String, String)>,
-    ) -> Accepted {
-        if !config.extra_headers().is_empty() {
-            let mut all = config.extra_headers().to_vec();
-            all.append(&mut headers);
-            headers = all;
-        }
+    fn accepted(&self, agreement: Agreement) -> Accepted {
         Accepted {
             accept: self.key.accept(),
-            negotiated: Negotiated {
-                subprotocol: subprotocol.map(ToString::to_string),
-                extensions: config.negotiate_extensions(&self.extensions),
-            },
-            headers,
+            negotiated: agreement.negotiated,
+            headers: agreement.headers,
         }
     }
 }
@@ -420,7 +246,7 @@ impl Accepted {
     pub fn write_to(&self, out: &mut Vec<u8>) {
         write_status_line(out, StatusCode::SWITCHING_PROTOCOLS);
         out.extend_from_slice(b"Upgrade: websocket\r\nConnection: Upgrade\r\n");
-        write_header(out, "Sec-WebSocket-Accept", self.accept.as_str());
+        write_header_bytes(out, "Sec-WebSocket-Accept", self.accept.as_bytes());
         if let Some(p) = &self.negotiated.subprotocol {
             write_header(out, "Sec-WebSocket-Protocol", p);
         }
@@ -448,15 +274,7 @@ impl Accepted {
 #[derive(Debug)]
 pub struct ServerHandshake {
     limits: Limits,
-    head: HeadBuffer,
-    state: State,
-}
-
-#[derive(Clone, Copy, Debug)]
-enum State {
-    Reading,
-    Done,
-    Failed(RequestError),
+    reader: HeadReader<Kept, RequestError>,
 }
 
 impl ServerHandshake {
@@ -464,80 +282,125 @@ impl ServerHandshake {
     pub fn new(config: &ServerConfig) -> Self {
         Self {
             limits: config.limits,
-            head: HeadBuffer::default(),
-            state: State::Reading,
+            reader: HeadReader::new(),
         }
     }
 
     /// Feeds bytes read from the client.
     ///
-    /// Returns [`Progress::NeedMore`] until the blank line that ends the header block; then
+    /// Returns [`Decoded::Incomplete`] until the blank line that ends the header block; then
     /// the validated request and how many bytes of `input` it used — the rest of `input` is
     /// frame data for the connection. Once complete (or failed), further calls consume nothing
-    /// and return the same outcome.
+    /// and return the same outcome, without parsing again.
     ///
     /// # Errors
     /// A [`RequestError`] carrying the response to send (then close the transport).
-    pub fn handle_input(&mut self, input: &[u8]) -> Result<Progress<Request<'_>>, RequestError> {
-        match self.state {
-            State::Failed(e) => return Err(e),
-            State::Done => {
-                return match parse_request(&self.head.buf, &self.limits) {
-                    Ok(Progress::Complete { value, .. }) => {
-                        Ok(Progress::Complete { value, consumed: 0 })
-                    }
-                    Ok(Progress::NeedMore) => Ok(Progress::NeedMore),
-                    Err(e) => Err(e),
-                };
-            }
-            State::Reading => {}
-        }
-        let old = self.head.buf.len();
-        let scan = self.head.push(input, self.limits.max_head_bytes);
-        if scan.line_ended {
-            match parse_request(&self.head.buf, &self.limits) {
-                Ok(Progress::Complete { value, consumed }) => {
-                    self.state = State::Done;
-                    let consumed = consumed.saturating_sub(old);
-                    return Ok(Progress::Complete { value, consumed });
-                }
-                Ok(Progress::NeedMore) => {}
-                Err(e) => {
-                    self.state = State::Failed(e);
-                    return Err(e);
-                }
-            }
-        }
-        let over_line = match self.head.first_line_end {
-            Some(end) => end > self.limits.max_request_line,
-            None => self.head.buf.len() > self.limits.max_request_line,
-        };
-        let e = if over_line {
-            RequestError::RequestLineTooLong
-        } else if self.head.unfinished_line() > self.limits.max_header_line {
-            RequestError::HeaderLineTooLong
-        } else if self.head.buf.len() >= self.limits.max_head_bytes {
-            RequestError::HeadTooLarge
-        } else {
-            return Ok(Progress::NeedMore);
-        };
-        self.state = State::Failed(e);
-        Err(e)
+    pub fn handle_input(
+        &mut self,
+        input: &[u8],
+    ) -> Result<Decoded<(Request<'_>, usize)>, RequestError> {
+        let limits = &self.limits;
+        self.reader.read(
+            input,
+            limits.max_head_bytes,
+            |head, _| parse_request(head, limits),
+            |head| head.request_over_limit(limits),
+        )
     }
 }
 
-/// The longest field line (name to the end of the value) of a parsed head in `buf`.
-fn longest_field(buf: &[u8], headers: &[httparse::Header<'_>]) -> usize {
-    let at = |s: &[u8]| (s.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
-    headers
-        .iter()
-        .map(|h| at(h.value) + h.value.len() - at(h.name.as_bytes()))
-        .max()
-        .unwrap_or(0)
+/// A request [`ServerHandshake`] read, kept as positions in its head buffer so that later
+/// calls hand it out again without parsing. Every position is of a slice of that buffer.
+#[derive(Debug)]
+pub(crate) struct Kept {
+    target: Span,
+    host: Span,
+    key: SecWebSocketKey,
+    origin: Option<Span>,
+    subprotocols: Vec<Span>,
+    extensions: Vec<Extension>,
+    headers: Vec<(Span, Span)>,
+}
+
+/// Where a slice of the head buffer is.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: usize,
+    len: usize,
+}
+
+impl Span {
+    fn of(buf: &[u8], s: &[u8]) -> Self {
+        Self {
+            start: (s.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize),
+            len: s.len(),
+        }
+    }
+
+    fn bytes(self, buf: &[u8]) -> &[u8] {
+        buf.get(self.start..self.start + self.len)
+            .unwrap_or_default()
+    }
+
+    /// The slice again as the `str` it was when kept.
+    fn str(self, buf: &[u8]) -> &str {
+        core::str::from_utf8(self.bytes(buf)).unwrap_or_default()
+    }
+}
+
+impl<'h> Keep<'h> for Request<'h> {
+    type Kept = Kept;
+
+    fn keep(&mut self, head: &'h [u8]) -> Kept {
+        let span = |s: &str| Span::of(head, s.as_bytes());
+        Kept {
+            target: span(self.target),
+            host: span(self.host),
+            key: self.key,
+            origin: self.offer.origin.map(span),
+            subprotocols: self.offer.subprotocols.iter().map(|p| span(p)).collect(),
+            extensions: core::mem::take(&mut self.offer.extensions).into_owned(),
+            headers: self
+                .headers
+                .iter()
+                .map(|h| (span(h.name), Span::of(head, h.value)))
+                .collect(),
+        }
+    }
+
+    fn lend(&mut self, kept: &'h Kept) {
+        self.offer.extensions = Cow::Borrowed(&kept.extensions);
+    }
+
+    fn again(kept: &'h Kept, head: &'h [u8]) -> Self {
+        let target = kept.target.str(head);
+        // The target was checked when kept, so `resource` finds the same path and query.
+        let (path, query) = resource(target).unwrap_or(("/", None));
+        Request {
+            target,
+            path,
+            query,
+            host: kept.host.str(head),
+            key: kept.key,
+            offer: Offer {
+                origin: kept.origin.map(|o| o.str(head)),
+                subprotocols: kept.subprotocols.iter().map(|p| p.str(head)).collect(),
+                extensions: Cow::Borrowed(&kept.extensions),
+            },
+            headers: kept
+                .headers
+                .iter()
+                .map(|(n, v)| HeaderField {
+                    name: n.str(head),
+                    value: v.bytes(head),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Parses and validates a request from the start of `buf`, the caller's buffer (the stateless
-/// form of [`ServerHandshake`], in the style of `httparse`). `consumed` in the result is the
+/// form of [`ServerHandshake`], in the style of `httparse`). The count in the result is the
 /// length of the header block within `buf`.
 ///
 /// # Errors
@@ -547,94 +410,13 @@ fn longest_field(buf: &[u8], headers: &[httparse::Header<'_>]) -> usize {
 pub fn parse_request<'b>(
     buf: &'b [u8],
     limits: &Limits,
-) -> Result<Progress<Request<'b>>, RequestError> {
-    const STACK: usize = 32;
-    let mut stack = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; STACK];
-    let mut heap: Vec<MaybeUninit<httparse::Header<'_>>> = Vec::new();
-    let slots: &mut [MaybeUninit<httparse::Header<'_>>] = if limits.max_headers <= STACK {
-        stack.get_mut(..limits.max_headers).unwrap_or_default()
-    } else {
-        heap.resize_with(limits.max_headers, MaybeUninit::uninit);
-        &mut heap
+) -> Result<Decoded<(Request<'b>, usize)>, RequestError> {
+    let head = match parse_request_head(buf, limits)? {
+        Decoded::Complete(head) => head,
+        Decoded::Incomplete { needed } => return Ok(Decoded::Incomplete { needed }),
     };
-    if super::starts_with_empty_lines(buf) {
-        return Err(RequestError::Malformed);
-    }
-    let mut req = httparse::Request::new(&mut []);
-    let parsed = req.parse_with_uninit_headers(buf, slots);
-    let first_line_end = buf.iter().position(|&c| c == b'\n');
-    let line_too_long = match first_line_end {
-        Some(end) => end > limits.max_request_line,
-        None => buf.len() > limits.max_request_line,
-    };
-    let n = match parsed {
-        _ if line_too_long => return Err(RequestError::RequestLineTooLong),
-        Ok(httparse::Status::Partial)
-            if super::longest_field_line(buf) > limits.max_header_line =>
-        {
-            return Err(RequestError::HeaderLineTooLong);
-        }
-        Ok(httparse::Status::Complete(_))
-            if longest_field(buf, req.headers) > limits.max_header_line =>
-        {
-            return Err(RequestError::HeaderLineTooLong);
-        }
-        Ok(httparse::Status::Complete(n)) if n <= limits.max_head_bytes => n,
-        Ok(httparse::Status::Complete(_)) => return Err(RequestError::HeadTooLarge),
-        Ok(httparse::Status::Partial) if buf.len() >= limits.max_head_bytes => {
-            return Err(RequestError::HeadTooLarge);
-        }
-        Ok(httparse::Status::Partial) => return Ok(Progress::NeedMore),
-        Err(httparse::Error::TooManyHeaders) => return Err(RequestError::TooManyHeaders),
-        Err(httparse::Error::Version) => return Err(RequestError::UnsupportedHttpVersion),
-        Err(_) => return Err(RequestError::Malformed),
-    };
-    let (Some(method), Some(target), Some(version)) = (req.method, req.path, req.version) else {
-        return Err(RequestError::Malformed);
-    };
-    let fields = req
-        .headers
-        .iter()
-        .map(|h| HeaderField {
-            name: h.name,
-            value: trim_ows(h.value),
-        })
-        .collect();
-    let value = validate(method, version == 1, target, fields)?;
-    Ok(Progress::Complete { value, consumed: n })
-}
-
-/// The single header `name`: `Ok(None)` when absent, an error when repeated.
-fn single<'a>(
-    headers: &[HeaderField<'a>],
-    name: &'static str,
-) -> Result<Option<&'a [u8]>, RequestError> {
-    let mut found = None;
-    for h in headers.iter().filter(|h| h.name.eq_ignore_ascii_case(name)) {
-        if found.is_some() {
-            return Err(RequestError::DuplicateHeader(name));
-        }
-        found = Some(h.value);
-    }
-    Ok(found)
-}
-
-fn lines<'h, 'a>(
-    headers: &'h [HeaderField<'a>],
-    name: &'static str,
-) -> impl Iterator<Item = &'a [u8]> + 'h {
-    headers
-        .iter()
-        .filter(move |h| h.name.eq_ignore_ascii_case(name))
-        .map(|h| h.value)
-}
-
-/// Visible ASCII (`VCHAR`) and nothing else, as a `str`.
-fn visible_ascii(v: &[u8]) -> Option<&str> {
-    if v.is_empty() || !v.iter().all(|c| c.is_ascii_graphic()) {
-        return None;
-    }
-    core::str::from_utf8(v).ok()
+    let request = validate(head.method, head.http11, head.target, head.fields)?;
+    Ok(Decoded::Complete((request, head.len)))
 }
 
 /// The resource name from a request target: origin-form `/path?query`, or an absolute
@@ -672,11 +454,8 @@ fn resource(target: &str) -> Option<(&str, Option<&str>)> {
 }
 
 /// The checks of RFC 6455 §4.2.1 over an already-parsed request, in this order (the first
-/// failure wins): method, HTTP version, target, `Host`, `Upgrade`, `Connection`,
-/// `Sec-WebSocket-Version`, `Sec-WebSocket-Key`, `Origin`, body framing,
-/// `Sec-WebSocket-Protocol`, `Sec-WebSocket-Extensions`. The version is checked before the key
-/// so that a client speaking another version learns, through 426 + `Sec-WebSocket-Version: 13`,
-/// which one to retry with.
+/// failure wins): method, HTTP version, target, then the WebSocket fields in
+/// [`check_http1`]'s order.
 pub(crate) fn validate<'a>(
     method: &'a str,
     http11: bool,
@@ -690,57 +469,14 @@ pub(crate) fn validate<'a>(
         return Err(RequestError::UnsupportedHttpVersion);
     }
     let (path, query) = resource(target).ok_or(RequestError::InvalidTarget)?;
-    let host = single(&headers, "Host")?.ok_or(RequestError::MissingHost)?;
-    let host = visible_ascii(host).ok_or(RequestError::InvalidHost)?;
-    if !lists_contain(lines(&headers, "Upgrade"), "websocket") {
-        return Err(RequestError::InvalidUpgrade);
-    }
-    if !lists_contain(lines(&headers, "Connection"), "upgrade") {
-        return Err(RequestError::InvalidConnection);
-    }
-    match single(&headers, "Sec-WebSocket-Version")? {
-        None => return Err(RequestError::MissingVersion),
-        Some(v) if v != VERSION.as_bytes() => return Err(RequestError::UnsupportedVersion),
-        Some(_) => {}
-    }
-    let key = single(&headers, "Sec-WebSocket-Key")?.ok_or(RequestError::MissingKey)?;
-    let key = core::str::from_utf8(key)
-        .ok()
-        .and_then(SecWebSocketKey::parse)
-        .ok_or(RequestError::InvalidKey)?;
-    let origin = match single(&headers, "Origin")? {
-        Some(o) => Some(visible_ascii(o).ok_or(RequestError::InvalidOrigin)?),
-        None => None,
-    };
-    if lines(&headers, "Transfer-Encoding").next().is_some()
-        || single(&headers, "Content-Length")?.is_some_and(|v| v != b"0")
-    {
-        return Err(RequestError::UnexpectedBody);
-    }
-    let mut subprotocols = Vec::new();
-    if lines(&headers, "Sec-WebSocket-Protocol").next().is_some() {
-        parse_token_list(lines(&headers, "Sec-WebSocket-Protocol"), &mut subprotocols)
-            .map_err(|_| RequestError::InvalidSubprotocols)?;
-    }
-    let mut extensions = Vec::new();
-    let mut any = false;
-    for line in lines(&headers, "Sec-WebSocket-Extensions") {
-        any = true;
-        extensions::parse_header_into(line, &mut extensions)
-            .map_err(RequestError::InvalidExtensions)?;
-    }
-    if any && extensions.is_empty() {
-        return Err(RequestError::InvalidExtensions(ExtensionHeaderError::Empty));
-    }
+    let (host, key, offer) = check_http1(Fields::new(&headers))?;
     Ok(Request {
         target,
         path,
         query,
         host,
-        origin,
         key,
-        subprotocols,
-        extensions,
+        offer,
         headers,
     })
 }
