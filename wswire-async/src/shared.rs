@@ -1,0 +1,368 @@
+//! The state both halves of a WebSocket share: the stream, the connection, the timer.
+
+use std::future::Future;
+use std::io::{self, ErrorKind, IoSlice};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Instant;
+
+use getrandom::SysRng;
+use wswire::connection::{Connection, Event, State};
+use wswire::rand_core::UnwrapErr;
+use wswire::recv;
+use wswire::send::RandomMask;
+use wswire::{CloseCode, UsageError};
+
+use crate::message::{CloseFrame, Error, Message};
+use crate::runtime::Runtime;
+
+/// The least room offered to each socket read once open (the connection's own buffer).
+const READ_MIN: usize = 64 * 1024;
+
+/// A client connection's key source: the operating system's generator.
+pub(crate) type ClientConnection = Connection<RandomMask<UnwrapErr<SysRng>>>;
+
+/// A server or a client connection.
+#[derive(Debug)]
+pub(crate) enum Conn {
+    Server(Connection),
+    Client(ClientConnection),
+}
+
+/// Runs `$e` with `$c` bound to the connection, whichever role.
+macro_rules! with_conn {
+    ($conn:expr, $c:ident => $e:expr) => {
+        match $conn {
+            Conn::Server($c) => $e,
+            Conn::Client($c) => $e,
+        }
+    };
+}
+pub(crate) use with_conn;
+
+/// Which half polls: each has a waker slot for write readiness, so that a write that one
+/// half started and the other finished wakes both.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Side {
+    Reader = 0,
+    Writer = 1,
+}
+
+/// Wakes every half waiting for the stream to become writable.
+#[derive(Debug, Default)]
+struct WriteWakers(Mutex<[Option<Waker>; 2]>);
+
+impl WriteWakers {
+    fn register(&self, side: Side, waker: &Waker) {
+        let mut slots = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let slot = &mut slots[side as usize];
+        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            *slot = Some(waker.clone());
+        }
+    }
+}
+
+impl Wake for WriteWakers {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let woken: Vec<Waker> = {
+            let mut slots = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            slots.iter_mut().filter_map(Option::take).collect()
+        };
+        woken.into_iter().for_each(Waker::wake);
+    }
+}
+
+/// The stream and the connection, driven by whichever half polls.
+pub(crate) struct Shared<S, R: Runtime<S>> {
+    pub(crate) io: S,
+    pub(crate) conn: Conn,
+    origin: Instant,
+    sleep: Option<Pin<Box<R::Sleep>>>,
+    sleep_at: Option<Instant>,
+    wakers: Arc<WriteWakers>,
+    write_waker: Waker,
+    /// Room for the handshake's bytes while the connection is `Connecting`.
+    handshake_buf: Vec<u8>,
+    /// The stream was shut down.
+    shut: bool,
+    /// The receiving side has ended (`None` was returned).
+    pub(crate) finished: bool,
+    /// The request target a server accepted.
+    pub(crate) target: Option<String>,
+}
+
+impl<S, R: Runtime<S>> std::fmt::Debug for Shared<S, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("conn", &self.conn)
+            .field("shut", &self.shut)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, R: Runtime<S>> Shared<S, R> {
+    pub(crate) fn new(io: S, conn: Conn) -> Self {
+        let wakers = Arc::new(WriteWakers::default());
+        let write_waker = Waker::from(wakers.clone());
+        let connecting = with_conn!(&conn, c => c.state() == State::Connecting);
+        Self {
+            io,
+            conn,
+            origin: Instant::now(),
+            sleep: None,
+            sleep_at: None,
+            wakers,
+            write_waker,
+            handshake_buf: if connecting {
+                vec![0; 4096]
+            } else {
+                Vec::new()
+            },
+            shut: false,
+            finished: false,
+            target: None,
+        }
+    }
+
+    /// Writes what the connection has queued until it is all out (`Ready(Ok)`) or the stream
+    /// is full (`Pending`: `cx` is woken when it can take more).
+    pub(crate) fn poll_write_out(
+        &mut self,
+        cx: &mut Context<'_>,
+        side: Side,
+    ) -> Poll<io::Result<()>> {
+        self.wakers.register(side, cx.waker());
+        let mut wcx = Context::from_waker(&self.write_waker);
+        let io = &mut self.io;
+        with_conn!(&mut self.conn, c => {
+            while c.pending_output() != 0 {
+                let mut pieces: [&[u8]; 16] = [&[]; 16];
+                let count = c.poll_transmit_vectored(&mut pieces);
+                let slices: [IoSlice<'_>; 16] = std::array::from_fn(|i| IoSlice::new(pieces[i]));
+                match R::poll_write_vectored(io, &mut wcx, &slices[..count]) {
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Err(ErrorKind::WriteZero.into())),
+                    Poll::Ready(Ok(n)) => c.advance_transmit(n),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+        });
+        R::poll_flush(io, &mut wcx)
+    }
+
+    /// The next message, driving everything the connection needs meanwhile: output,
+    /// timers, reads, and the transport's shutdown once the connection is done.
+    pub(crate) fn poll_recv(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Message, Error>>> {
+        if self.finished {
+            return Poll::Ready(None);
+        }
+        loop {
+            if let Some(item) = self.next_message() {
+                return Poll::Ready(Some(item));
+            }
+            if let Poll::Ready(Err(e)) = self.poll_write_out(cx, Side::Reader) {
+                self.finished = true;
+                return Poll::Ready(Some(Err(e.into())));
+            }
+            if with_conn!(&self.conn, c => c.should_close_transport()) {
+                if !self.shut {
+                    // The server closes the transport first (RFC 6455 §7.1.1); a client once
+                    // the server has, or its close timer passed.
+                    if R::poll_shutdown(&mut self.io, cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    self.shut = true;
+                }
+                self.finished = true;
+                return Poll::Ready(None);
+            }
+            if self.poll_timer(cx).is_ready() {
+                continue;
+            }
+            match self.poll_read(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => {
+                    self.finished = true;
+                    return Poll::Ready(Some(Err(e.into())));
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Fires the connection's timers when due; otherwise arms the sleep for the next one.
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(after) = with_conn!(&self.conn, c => c.poll_timeout()) else {
+            return Poll::Pending;
+        };
+        let at = self.origin + after;
+        let now = Instant::now();
+        if at > now {
+            match &mut self.sleep {
+                Some(sleep) if self.sleep_at == Some(at) => {
+                    if sleep.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                }
+                Some(sleep) => {
+                    R::reset(sleep.as_mut(), at);
+                    self.sleep_at = Some(at);
+                    if sleep.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                }
+                None => {
+                    let mut sleep = Box::pin(R::sleep_until(at));
+                    self.sleep_at = Some(at);
+                    let pending = sleep.as_mut().poll(cx).is_pending();
+                    self.sleep = Some(sleep);
+                    if pending {
+                        return Poll::Pending;
+                    }
+                }
+            }
+        }
+        let elapsed = Instant::now() - self.origin;
+        with_conn!(&mut self.conn, c => c.handle_timeout(elapsed));
+        self.sleep_at = None;
+        Poll::Ready(())
+    }
+
+    /// One read from the stream into the connection (straight into its buffer once open).
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let origin = self.origin;
+        let io = &mut self.io;
+        let handshake_buf = &mut self.handshake_buf;
+        with_conn!(&mut self.conn, c => {
+            let n = if let Some(buf) = c.input_buffer(READ_MIN) {
+                let n = std::task::ready!(R::poll_read(io, cx, buf))?;
+                // The time first: input restarts the quiet timers from it.
+                c.handle_timeout(origin.elapsed());
+                c.commit_input(n);
+                n
+            } else if c.state() == State::Connecting {
+                let n = std::task::ready!(R::poll_read(io, cx, handshake_buf))?;
+                c.handle_timeout(origin.elapsed());
+                c.handle_input(&handshake_buf[..n]);
+                if c.state() != State::Connecting {
+                    *handshake_buf = Vec::new();
+                }
+                n
+            } else {
+                // Closed, waiting for the peer's EOF: read and drop.
+                let mut scratch = [0u8; 512];
+                std::task::ready!(R::poll_read(io, cx, &mut scratch))?
+            };
+            if n == 0 {
+                c.handle_eof();
+            }
+        });
+        Poll::Ready(Ok(()))
+    }
+
+    /// The next event as an owned message, if the connection has one.
+    fn next_message(&mut self) -> Option<Result<Message, Error>> {
+        with_conn!(&mut self.conn, c => loop {
+            match c.poll_event()? {
+                Ok(Event::Text { .. } | Event::Binary { .. } | Event::UncheckedText { .. }) => {}
+                Ok(Event::Ping(p)) => return Some(Ok(Message::Ping(p.to_vec()))),
+                Ok(Event::Pong(p)) => return Some(Ok(Message::Pong(p.to_vec()))),
+                Ok(Event::Close { code, reason }) => {
+                    let frame = (code != CloseCode::NO_STATUS_RECEIVED).then(|| CloseFrame {
+                        code,
+                        reason: reason.to_owned(),
+                    });
+                    return Some(Ok(Message::Close(frame)));
+                }
+                Ok(_) => continue,
+                Err(e) => return Some(Err(e.into())),
+            }
+            // Whole messages only (the adapter delivers `Delivery::Messages`), owned without
+            // a copy where the connection can hand its buffer over.
+            match c.take_message() {
+                Some(recv::Message::Text(t)) => return Some(Ok(Message::Text(t))),
+                Some(recv::Message::Binary(b) | recv::Message::UncheckedText(b)) => {
+                    return Some(Ok(Message::Binary(b)));
+                }
+                _ => {}
+            }
+        })
+    }
+
+    /// Drives the opening handshake (a client's) until the connection is open.
+    pub(crate) fn poll_open(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        loop {
+            match with_conn!(&self.conn, c => c.state()) {
+                State::Connecting => {}
+                State::Closed => {
+                    return Poll::Ready(Err(match self.next_message() {
+                        Some(Err(e)) => e,
+                        _ => Error::Closed,
+                    }));
+                }
+                _ => return Poll::Ready(Ok(())),
+            }
+            if let Poll::Ready(Err(e)) = self.poll_write_out(cx, Side::Reader) {
+                return Poll::Ready(Err(e.into()));
+            }
+            if self.poll_timer(cx).is_ready() {
+                continue;
+            }
+            std::task::ready!(self.poll_read(cx))?;
+        }
+    }
+
+    /// Waits until a data message may be queued: the output is below the high-water mark.
+    pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        loop {
+            let (ready, open) =
+                with_conn!(&self.conn, c => (c.is_send_ready(), c.state() == State::Open));
+            if ready {
+                return Poll::Ready(Ok(()));
+            }
+            if !open {
+                return Poll::Ready(Err(Error::Closed));
+            }
+            std::task::ready!(self.poll_write_out(cx, Side::Writer))?;
+        }
+    }
+
+    /// Queues `message` (without copying a text or binary payload of 1 KiB or more).
+    pub(crate) fn start_send(&mut self, message: Message) -> Result<(), Error> {
+        with_conn!(&mut self.conn, c => match message {
+            Message::Text(t) => c.send_text_owned(t)?,
+            Message::Binary(b) => c.send_binary_owned(b)?,
+            Message::Ping(p) => c.ping(&p)?,
+            // Pings are answered by the connection itself.
+            Message::Pong(_) => {}
+            Message::Close(frame) => match frame {
+                Some(f) => c.close(f.code, &f.reason)?,
+                None => c.close(CloseCode::NORMAL, "")?,
+            },
+        });
+        Ok(())
+    }
+
+    /// Starts the closing handshake (once) and writes it out.
+    pub(crate) fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let r: Result<(), UsageError> =
+            with_conn!(&mut self.conn, c => c.close(CloseCode::NORMAL, ""));
+        r?;
+        std::task::ready!(self.poll_write_out(cx, Side::Writer))?;
+        Poll::Ready(Ok(()))
+    }
+}

@@ -1,0 +1,246 @@
+//! [`WebSocket`] and its halves.
+
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use futures_sink::Sink;
+use wswire::CloseCode;
+use wswire::handshake::Negotiated;
+
+use crate::message::{CloseFrame, Error, Message};
+use crate::runtime::Runtime;
+#[cfg(feature = "tokio")]
+use crate::runtime::Tokio;
+use crate::shared::{Conn, Shared, with_conn};
+
+type Inner<S, R> = Arc<Mutex<Shared<S, R>>>;
+
+fn lock<S, R: Runtime<S>>(inner: &Inner<S, R>) -> MutexGuard<'_, Shared<S, R>> {
+    inner.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A WebSocket over a stream `S` on runtime `R` ([`Tokio`] by default): a [`Stream`] of
+/// received [`Message`]s and a [`Sink`] of messages to send, or [`recv`](Self::recv) /
+/// [`send`](Self::send) without the `futures` traits.
+///
+/// Receiving drives the connection: it answers Pings, runs the timers (keepalive, idle,
+/// close) and shuts the transport down at the end, so keep it polled — in a loop, or from
+/// its own task after [`split`](Self::split). The stream ends (`None`) once the closing
+/// handshake is over and the transport is shut; an abnormal end is an `Err` first.
+///
+/// Sending waits while the output queued for the transport is above
+/// `Config::outbound_high_water` (1 MiB unless set), so a peer that stops reading holds at
+/// most that much memory and stalls only the task that sends to it.
+#[cfg(feature = "tokio")]
+pub struct WebSocket<S, R: Runtime<S> = Tokio> {
+    inner: Inner<S, R>,
+}
+
+/// A WebSocket over a stream `S` on runtime `R`; see the crate docs.
+#[cfg(not(feature = "tokio"))]
+pub struct WebSocket<S, R: Runtime<S>> {
+    inner: Inner<S, R>,
+}
+
+impl<S, R: Runtime<S>> std::fmt::Debug for WebSocket<S, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSocket").finish_non_exhaustive()
+    }
+}
+
+impl<S, R: Runtime<S>> WebSocket<S, R> {
+    pub(crate) fn from_parts(io: S, conn: Conn, target: Option<String>) -> Self {
+        let mut shared = Shared::new(io, conn);
+        shared.target = target;
+        Self {
+            inner: Arc::new(Mutex::new(shared)),
+        }
+    }
+
+    /// Drives a client's opening handshake to the end.
+    pub(crate) async fn opened(self) -> Result<Self, Error> {
+        poll_fn(|cx| lock(&self.inner).poll_open(cx)).await?;
+        Ok(self)
+    }
+
+    /// What the handshake agreed on (subprotocol, extensions such as permessage-deflate).
+    pub fn negotiated(&self) -> Negotiated {
+        with_conn!(&lock(&self.inner).conn, c => c.negotiated().clone())
+    }
+
+    /// The request target a server accepted (path and query), when known.
+    pub fn request_target(&self) -> Option<String> {
+        let shared = lock(&self.inner);
+        shared
+            .target
+            .clone()
+            .or_else(|| with_conn!(&shared.conn, c => c.request_target().map(str::to_owned)))
+    }
+
+    /// Bytes queued for the transport and not yet written.
+    pub fn pending_output(&self) -> usize {
+        with_conn!(&lock(&self.inner).conn, c => c.pending_output())
+    }
+
+    /// The next message; `None` once the WebSocket is closed and the transport shut.
+    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+        poll_fn(|cx| lock(&self.inner).poll_recv(cx)).await
+    }
+
+    /// Sends `message`, waiting while the output is above the high-water mark, then until
+    /// it is written out.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] once closing; [`Error::Io`] if the transport fails;
+    /// [`Error::Usage`] for a message the protocol does not allow (e.g. a Ping over 125
+    /// bytes).
+    pub async fn send(&mut self, message: Message) -> Result<(), Error> {
+        send(&self.inner, message).await
+    }
+
+    /// Closes the WebSocket: sends our Close (`code`, `reason`), then reads until the peer's
+    /// Close and the transport's end (or the close timeout), discarding messages meanwhile.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send), and the abnormal end, if it ends so.
+    pub async fn close(mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        let frame = CloseFrame {
+            code,
+            reason: reason.to_owned(),
+        };
+        match self.send(Message::Close(Some(frame))).await {
+            Ok(()) | Err(Error::Closed) => {}
+            Err(e) => return Err(e),
+        }
+        while let Some(item) = self.recv().await {
+            item?;
+        }
+        Ok(())
+    }
+
+    /// Two halves that work from different tasks at once: one sends, the other receives
+    /// (and so drives the connection).
+    pub fn split(self) -> (WsSender<S, R>, WsReceiver<S, R>) {
+        (
+            WsSender {
+                inner: self.inner.clone(),
+            },
+            WsReceiver { inner: self.inner },
+        )
+    }
+}
+
+async fn send<S, R: Runtime<S>>(inner: &Inner<S, R>, message: Message) -> Result<(), Error> {
+    poll_fn(|cx| lock(inner).poll_ready(cx)).await?;
+    lock(inner).start_send(message)?;
+    poll_fn(|cx| lock(inner).poll_write_out(cx, crate::shared::Side::Writer)).await?;
+    Ok(())
+}
+
+impl<S, R: Runtime<S>> Stream for WebSocket<S, R> {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        lock(&self.inner).poll_recv(cx)
+    }
+}
+
+impl<S, R: Runtime<S>> Sink<Message> for WebSocket<S, R> {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        lock(&self.inner).poll_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        lock(&self.inner).start_send(item)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        lock(&self.inner)
+            .poll_write_out(cx, crate::shared::Side::Writer)
+            .map_err(Error::from)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        lock(&self.inner).poll_close(cx)
+    }
+}
+
+/// The sending half of a [`WebSocket`] (a [`Sink`]); see [`WebSocket::split`].
+pub struct WsSender<S, R: Runtime<S>> {
+    inner: Inner<S, R>,
+}
+
+/// The receiving half of a [`WebSocket`] (a [`Stream`]); see [`WebSocket::split`]. Keep it
+/// polled: it answers Pings, runs the timers and ends the connection.
+pub struct WsReceiver<S, R: Runtime<S>> {
+    inner: Inner<S, R>,
+}
+
+impl<S, R: Runtime<S>> std::fmt::Debug for WsSender<S, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WsSender").finish_non_exhaustive()
+    }
+}
+
+impl<S, R: Runtime<S>> std::fmt::Debug for WsReceiver<S, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WsReceiver").finish_non_exhaustive()
+    }
+}
+
+impl<S, R: Runtime<S>> WsSender<S, R> {
+    /// As [`WebSocket::send`].
+    ///
+    /// # Errors
+    /// As [`WebSocket::send`].
+    pub async fn send(&mut self, message: Message) -> Result<(), Error> {
+        send(&self.inner, message).await
+    }
+
+    /// Bytes queued for the transport and not yet written.
+    pub fn pending_output(&self) -> usize {
+        with_conn!(&lock(&self.inner).conn, c => c.pending_output())
+    }
+}
+
+impl<S, R: Runtime<S>> WsReceiver<S, R> {
+    /// As [`WebSocket::recv`].
+    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+        poll_fn(|cx| lock(&self.inner).poll_recv(cx)).await
+    }
+}
+
+impl<S, R: Runtime<S>> Stream for WsReceiver<S, R> {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        lock(&self.inner).poll_recv(cx)
+    }
+}
+
+impl<S, R: Runtime<S>> Sink<Message> for WsSender<S, R> {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        lock(&self.inner).poll_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        lock(&self.inner).start_send(item)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        lock(&self.inner)
+            .poll_write_out(cx, crate::shared::Side::Writer)
+            .map_err(Error::from)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        lock(&self.inner).poll_close(cx)
+    }
+}
