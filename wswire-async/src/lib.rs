@@ -24,7 +24,7 @@
 //! use std::sync::Arc;
 //! use wswire::extensions::deflate::DeflateServer;
 //! use wswire::handshake::ServerConfig;
-//! use wswire_async::{Message, accept};
+//! use wswire_async::{Message, WebSocket, accept};
 //!
 //! let mut server = ServerConfig::default();
 //! server.extension(Box::new(DeflateServer::default()));
@@ -34,7 +34,7 @@
 //!     let (stream, _) = listener.accept().await?;
 //!     let server = server.clone();
 //!     tokio::spawn(async move {
-//!         let mut ws = accept(stream, server, Default::default()).await?;
+//!         let mut ws: WebSocket<_> = accept(stream, server, Default::default()).await?;
 //!         while let Some(message) = ws.recv().await {
 //!             if let m @ (Message::Text(_) | Message::Binary(_)) = message? {
 //!                 ws.send(m).await?; // an echo: no copy of the payload
