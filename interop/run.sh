@@ -4,8 +4,8 @@
 # Installs what a fresh machine lacks (Node `ws` into interop/node_modules from the committed
 # lock file, Python `websockets` into interop/.venv, Debian's chromium), builds the examples in
 # release, then runs:
-#   - Node ws and Python websockets clients against echo_server, echo_server_tokio and
-#     hyper_upgrade (sizes 0/125/126/65535/65536/1 MiB, text and binary, fragmented messages,
+#   - Node ws and Python websockets clients against echo_server, echo_server_tokio, smol_echo
+#     (the last two on the wswire-async adapter) and hyper_upgrade (sizes 0/125/126/65535/65536/1 MiB, text and binary, fragmented messages,
 #     ping/pong, every valid close code echoed, abrupt disconnects the server must survive),
 #     with permessage-deflate (RFC 7692) negotiated as each client offers it by default;
 #   - the compression cases, sizes/fragments/ping/close against each server: Node ws with
@@ -17,13 +17,15 @@
 #     uncompressed); echo_server's log says how many received messages were compressed;
 #   - the `client` example against a Node ws and a Python websockets echo server (the same
 #     cases from the other side, compressing every message), and against their variants;
+#   - the adapter's `client_tokio` against the Node ws and Python websockets servers (sizes,
+#     ping, close codes; with and without permessage-deflate);
 #   - hyper_upgrade's plain HTTP routes;
 #   - echo_server --handshake-timeout: a silent client and a 4 bytes/s request are closed at the
 #     deadline, a prompt request still gets its 101 (interop/handshake_deadline_check.py)
 #   - echo_server --protocol: raw handshakes offering subprotocols (interop/subprotocol_check.py,
 #     which starts its own echo_server processes): the client's first offer among the
 #     server's is selected, none without --protocol;
-#   - headless Chromium loading echo_server's demo page, checked in the dumped DOM
+#   - headless Chromium loading echo_server's and echo_server_tokio's demo page, checked in the dumped DOM
 #     (permessage-deflate negotiated, the echoes right) and in echo_server's log (compressed).
 # One line per case (`PASS name` / `FAIL name: why`), then `N passed, M failed`; exits 1 if
 # any case failed. Lines starting with `#` are progress notes. Every server it starts is
@@ -102,9 +104,9 @@ PY=$VENV/bin/python
 
 # --- Build -------------------------------------------------------------------------------------
 note "building the examples (release)"
-if ! cargo build --release --features http \
-  --example echo_server --example echo_server_tokio --example client --example hyper_upgrade \
-  >"$SCRATCH/build.log" 2>&1; then
+if ! { cargo build --release --example echo_server --example client &&
+  cargo build --release -p wswire-async --features futures-io --example echo_server_tokio \
+    --example client_tokio --example smol_echo --example hyper_upgrade; } >"$SCRATCH/build.log" 2>&1; then
   fail "build: cargo build --release --examples" "$(grep -m1 -E '^error' "$SCRATCH/build.log")"
   finish
 fi
@@ -171,6 +173,8 @@ start echo_server_tokio "$BIN/echo_server_tokio" --threads 2 127.0.0.1:0 || fini
 ET=$ADDR
 start hyper_upgrade "$BIN/hyper_upgrade" 127.0.0.1:0 || finish
 HU=$ADDR
+start smol_echo "$BIN/smol_echo" 127.0.0.1:0 || finish
+SE=$ADDR
 start echo_server_no_deflate "$BIN/echo_server" --no-deflate 127.0.0.1:0 || finish
 ES_OFF=$ADDR
 start echo_server_tuned "$BIN/echo_server" --deflate-no-context-takeover --deflate-window-bits 10 \
@@ -207,7 +211,7 @@ python_client() {
 
 # --- Real clients against our servers -----------------------------------------------------------
 # Every URL carries ?peer=TAG so that echo_server's log lines can be told apart (checked below).
-for target in "echo_server ws://$ES/echo" "echo_server_tokio ws://$ET/echo" "hyper_upgrade ws://$HU/ws/echo"; do
+for target in "echo_server ws://$ES/echo" "echo_server_tokio ws://$ET/echo" "smol_echo ws://$SE/echo" "hyper_upgrade ws://$HU/ws/echo"; do
   set -- $target
   note "node ws and python websockets clients -> $1"
   node_client "$1" "$2?peer=node"
@@ -229,7 +233,7 @@ python_client echo_server-tuned "ws://$ES_TUNED/echo?peer=python" --require serv
 node_client echo_server_tokio-tuned "ws://$ET_TUNED/echo" --pmd all --require server_no_context_takeover \
   --require server_max_window_bits=9 --quick
 node_client hyper_upgrade-no-deflate "ws://$HU_OFF/ws/echo" --expect none --quick
-for s in echo_server echo_server_tokio hyper_upgrade; do
+for s in echo_server echo_server_tokio smol_echo hyper_upgrade; do
   pid_var=${s}_pid
   if kill -0 "${!pid_var}" 2>/dev/null; then
     pass "$s still running after the abrupt disconnects"
@@ -320,6 +324,41 @@ client_suite "python-websockets-server (client offers: $OFFER)" "ws://$PS" 1 all
   "${ALL[@]}" --deflate-offer "$OFFER" --expect-extension server_no_context_takeover \
   --expect-extension client_no_context_takeover --expect-extension client_max_window_bits=9
 
+# --- The adapter's client (client_tokio) against real servers ---------------------------------
+# adapter_client NAME ARGS...: one run of client_tokio (exits 0 when every echo matched).
+adapter_client() {
+  local name=$1
+  shift
+  local out
+  if out=$(timeout 60 "$BIN/client_tokio" "$@" 2>&1); then
+    pass "$name"
+  else
+    fail "$name" "$(tail -n 1 <<<"$out")"
+  fi
+}
+# adapter_client_suite NAME URL [ARGS...]: sizes both ways, a ping, close codes.
+adapter_client_suite() {
+  local name=$1 url=$2 kind flag n code
+  shift 2
+  for kind in text binary; do
+    flag=
+    [ "$kind" = binary ] && flag=--binary
+    for n in 0 125 126 65535 65536 1048576; do
+      adapter_client "client_tokio -> $name: $kind $n bytes" "$@" $flag --size "$n" "$url"
+    done
+  done
+  adapter_client "client_tokio -> $name: ping answered" "$@" --ping "are you there?" "$url"
+  for code in 1000 1001 3000 4999; do
+    adapter_client "client_tokio -> $name: close $code echoed" "$@" --close "$code" "$url"
+  done
+}
+note "client_tokio (wswire-async) -> node-ws-server, python-websockets-server"
+adapter_client_suite node-ws-server "ws://$NS/echo" --expect-extension permessage-deflate
+adapter_client_suite "node-ws-server (perMessageDeflate off)" "ws://$NS/v/off/echo" --expect-extension none
+adapter_client_suite "node-ws-server (client offers nothing)" "ws://$NS/echo" --no-deflate --expect-extension none
+adapter_client_suite python-websockets-server "ws://$PS/echo" --expect-extension permessage-deflate
+adapter_client_suite "python-websockets-server (compression=None)" "ws://$PS_NONE/echo" --expect-extension none
+
 # --- hyper_upgrade: ordinary HTTP beside the WebSocket route ---------------------------------
 note "hyper_upgrade HTTP routes"
 http_case() { # NAME PATH STATUS [BODY]
@@ -354,30 +393,36 @@ fi
 if [ ! -x "$CHROMIUM" ]; then
   fail "chromium: demo page" "chromium is not installed: $(tail -n 1 "$SCRATCH/apt.log" 2>/dev/null)"
 else
-  note "chromium -> echo_server demo page"
-  profile=$(mktemp -d -p "$SCRATCH")
-  # --virtual-time-budget lets the page's WebSocket exchange finish before the DOM is dumped.
-  timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$profile" --virtual-time-budget=10000 --dump-dom "http://$ES/" \
-    >"$SCRATCH/dom.html" 2>"$SCRATCH/chromium.log"
-  result=$(grep -o '<span id="result">[^<]*' "$SCRATCH/dom.html" | sed 's/.*>//')
-  closed=$(grep -o '<span id="close">[^<]*' "$SCRATCH/dom.html" | sed 's/.*>//')
-  extensions=$(grep -o '<span id="extensions">[^<]*' "$SCRATCH/dom.html" | sed 's/.*>//')
-  if [ "${result%% *}" = PASS ]; then
-    pass "chromium -> echo_server: demo page's text, binary and 4 KiB text echoed ($result)"
-  else
-    fail "chromium -> echo_server: demo page's text, binary and 4 KiB text echoed" "result '${result:-no DOM}'"
-  fi
-  case $extensions in
-    permessage-deflate*) pass "chromium -> echo_server: permessage-deflate negotiated (ws.extensions '$extensions')" ;;
-    *) fail "chromium -> echo_server: permessage-deflate negotiated" "ws.extensions '${extensions:-no DOM}'" ;;
-  esac
-  if [ "$closed" = "1000 clean" ]; then
-    pass "chromium -> echo_server: clean close 1000"
-  else
-    fail "chromium -> echo_server: clean close 1000" "close '${closed:-none}'"
-  fi
+  # chromium_page NAME ADDR: the demo page's self-test, read back from the dumped DOM.
+  chromium_page() {
+    local name=$1 addr=$2 profile result closed extensions
+    note "chromium -> $name demo page"
+    profile=$(mktemp -d -p "$SCRATCH")
+    # --virtual-time-budget lets the page's WebSocket exchange finish before the DOM is dumped.
+    timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+      --disable-background-networking --disable-component-update --disable-sync \
+      --user-data-dir="$profile" --virtual-time-budget=10000 --dump-dom "http://$addr/" \
+      >"$SCRATCH/dom.html" 2>"$SCRATCH/chromium.log"
+    result=$(grep -o '<span id="result">[^<]*' "$SCRATCH/dom.html" | sed 's/.*>//')
+    closed=$(grep -o '<span id="close">[^<]*' "$SCRATCH/dom.html" | sed 's/.*>//')
+    extensions=$(grep -o '<span id="extensions">[^<]*' "$SCRATCH/dom.html" | sed 's/.*>//')
+    if [ "${result%% *}" = PASS ]; then
+      pass "chromium -> $name: demo page's text, binary and 4 KiB text echoed ($result)"
+    else
+      fail "chromium -> $name: demo page's text, binary and 4 KiB text echoed" "result '${result:-no DOM}'"
+    fi
+    case $extensions in
+      permessage-deflate*) pass "chromium -> $name: permessage-deflate negotiated (ws.extensions '$extensions')" ;;
+      *) fail "chromium -> $name: permessage-deflate negotiated" "ws.extensions '${extensions:-no DOM}'" ;;
+    esac
+    if [ "$closed" = "1000 clean" ]; then
+      pass "chromium -> $name: clean close 1000"
+    else
+      fail "chromium -> $name: clean close 1000" "close '${closed:-none}'"
+    fi
+  }
+  chromium_page echo_server "$ES"
+  chromium_page echo_server_tokio "$ET"
 fi
 
 # --- echo_server's log: how many received messages were compressed -------------------------

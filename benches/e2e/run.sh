@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end echo benchmark (issue 5): wswire's examples/echo_server_tokio against echo servers
+# End-to-end echo benchmark (issue 5): wswire-async's examples/echo_server_tokio (the adapter) against echo servers
 # on fastwebsockets, tokio-websockets and tokio-tungstenite, all driven by the same load
 # generator (src/bin/loadgen.rs, a fastwebsockets client).
 #
@@ -52,7 +52,11 @@ trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
 echo "building (release) ..." >&2
-(cd "$ROOT" && CARGO_TARGET_DIR="$WSWIRE_TARGET" cargo build --release --quiet --example echo_server_tokio)
+# Every server with the same release profile: lto = "fat", codegen-units = 1 (benches/e2e's
+# [profile.release], given to the wswire build as --config overrides).
+(cd "$ROOT" && CARGO_TARGET_DIR="$WSWIRE_TARGET" cargo build --release --quiet \
+    --config 'profile.release.lto="fat"' --config profile.release.codegen-units=1 \
+    -p wswire-async --example echo_server_tokio)
 (cd "$HERE" && CARGO_TARGET_DIR="$E2E_TARGET" cargo build --release --quiet --bins)
 LOADGEN="$E2E_TARGET/release/loadgen"
 

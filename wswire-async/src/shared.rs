@@ -98,6 +98,9 @@ pub(crate) struct Shared<S, R: Runtime<S>> {
     shut: bool,
     /// The receiving side has ended (`None` was returned).
     pub(crate) finished: bool,
+    /// How the connection ended, held back until its Close is written and the transport
+    /// shut: the caller may drop the WebSocket as soon as it sees the error.
+    ended: Option<Error>,
     /// The request target a server accepted.
     pub(crate) target: Option<String>,
 }
@@ -131,6 +134,7 @@ impl<S, R: Runtime<S>> Shared<S, R> {
             },
             shut: false,
             finished: false,
+            ended: None,
             target: None,
         }
     }
@@ -171,12 +175,16 @@ impl<S, R: Runtime<S>> Shared<S, R> {
             return Poll::Ready(None);
         }
         loop {
-            if let Some(item) = self.next_message() {
-                return Poll::Ready(Some(item));
+            if self.ended.is_none() {
+                match self.next_message() {
+                    Some(Err(e)) => self.ended = Some(e),
+                    Some(item) => return Poll::Ready(Some(item)),
+                    None => {}
+                }
             }
             if let Poll::Ready(Err(e)) = self.poll_write_out(cx, Side::Reader) {
                 self.finished = true;
-                return Poll::Ready(Some(Err(e.into())));
+                return Poll::Ready(Some(Err(self.ended.take().unwrap_or(e.into()))));
             }
             if with_conn!(&self.conn, c => c.should_close_transport()) {
                 if !self.shut {
@@ -188,7 +196,7 @@ impl<S, R: Runtime<S>> Shared<S, R> {
                     self.shut = true;
                 }
                 self.finished = true;
-                return Poll::Ready(None);
+                return Poll::Ready(self.ended.take().map(Err));
             }
             if self.poll_timer(cx).is_ready() {
                 continue;
@@ -197,7 +205,7 @@ impl<S, R: Runtime<S>> Shared<S, R> {
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(e)) => {
                     self.finished = true;
-                    return Poll::Ready(Some(Err(e.into())));
+                    return Poll::Ready(Some(Err(self.ended.take().unwrap_or(e.into()))));
                 }
                 Poll::Pending => return Poll::Pending,
             }

@@ -174,3 +174,51 @@ async fn a_peer_that_stops_reading_holds_at_most_the_high_water_mark() {
     assert!(most > 0);
     drop(ws);
 }
+
+#[tokio::test]
+async fn a_protocol_error_is_reported_after_its_close_is_on_the_wire() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut ws: WebSocket<TcpStream> =
+            accept(stream, Arc::new(ServerConfig::default()), Config::default())
+                .await
+                .unwrap();
+        // The caller drops the WebSocket as soon as it sees the error, as `?` would.
+        let end = ws.recv().await;
+        drop(ws);
+        end
+    });
+    let mut raw = TcpStream::connect(addr).await.unwrap();
+    raw.write_all(
+        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    // A masked text frame with RSV1 set and nothing negotiated (RFC 6455 §5.2): 1002.
+    raw.write_all(&[0xC1, 0x81, 0, 0, 0, 0, b'x'])
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), raw.read_to_end(&mut got))
+        .await
+        .unwrap()
+        .unwrap();
+    let end = server.await.unwrap();
+    assert!(
+        matches!(&end, Some(Err(Error::Ended(e))) if e.close_code() == CloseCode::PROTOCOL_ERROR),
+        "{end:?}"
+    );
+    let head_end = got.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    // After the 101: exactly a Close frame carrying 1002, then EOF.
+    assert_eq!(
+        &got[head_end..head_end + 4],
+        &[0x88, 0x02, 0x03, 0xEA],
+        "{:x?}",
+        &got[head_end..]
+    );
+    assert_eq!(got.len(), head_end + 4);
+}

@@ -5,7 +5,7 @@
 //! (at least four and 64 KiB) in a steady-state stream, and throughput counts uncompressed
 //! bytes.
 //!
-//! `cargo bench --features deflate --bench deflate`. Memory per connection is measured by
+//! `cargo bench -p wswire-micro --bench deflate`. Memory per connection is measured by
 //! `tests/deflate_memory.rs` (a counting allocator).
 #![allow(missing_docs, clippy::unwrap_used)]
 

@@ -1,5 +1,5 @@
 //! Opening-handshake benchmark: parse + validate a typical Chrome upgrade request and build
-//! the 101 response into a reused buffer. Target ≤ 1 µs. `cargo bench --bench handshake`.
+//! the 101 response into a reused buffer. Target ≤ 1 µs. `cargo bench -p wswire-micro --bench handshake`.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use core::hint::black_box;

@@ -3,9 +3,9 @@
 //! the WebSocket afterwards.
 //!
 //! ```text
-//! cargo run --example hyper_upgrade --features http                 # 127.0.0.1:9001
-//! cargo run --example hyper_upgrade --features http -- 127.0.0.1:8080
-//! cargo run --example hyper_upgrade --features http -- --no-deflate
+//! cargo run -p wswire-async --example hyper_upgrade                 # 127.0.0.1:9001
+//! cargo run -p wswire-async --example hyper_upgrade -- 127.0.0.1:8080
+//! cargo run -p wswire-async --example hyper_upgrade -- --no-deflate
 //! ```
 //!
 //! The last argument is the address. permessage-deflate (RFC 7692) is negotiated with every

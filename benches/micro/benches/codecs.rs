@@ -1,5 +1,5 @@
 //! Pure-codec benchmarks: header decode, masking, UTF-8 validation, each beside a `memcpy`
-//! of the same bytes in the same run. `cargo bench --bench codecs`.
+//! of the same bytes in the same run. `cargo bench -p wswire-micro --bench codecs`.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use core::hint::black_box;
@@ -68,7 +68,7 @@ fn mask(c: &mut Criterion) {
             b.iter(|| copy_masked(black_box(&mut dst), black_box(&src), KEY, 0));
         });
         // The portable (baseline) loop is reachable only through the fuzz-only module:
-        // `RUSTFLAGS='--cfg fuzzing' cargo bench --bench codecs -- mask` adds these columns.
+        // `RUSTFLAGS='--cfg fuzzing' cargo bench -p wswire-micro --bench codecs -- mask` adds these columns.
         #[cfg(fuzzing)]
         {
             g.bench_with_input(BenchmarkId::new("in_place_portable", n), &n, |b, _| {

@@ -3,7 +3,7 @@
 //! 0.1 and 0.2 have (`handle_input`, `poll_event`, `send_binary`, `poll_transmit`,
 //! `advance_transmit`), so the same file measures a before and an after.
 //!
-//! `cargo bench --bench connection`
+//! `cargo bench -p wswire-micro --bench connection`
 
 use std::hint::black_box;
 

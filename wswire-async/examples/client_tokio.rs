@@ -1,0 +1,217 @@
+//! A WebSocket client on the adapter (tokio): connects to a `ws://` URL offering
+//! permessage-deflate, sends messages, checks that each comes back unchanged, and closes.
+//!
+//! ```text
+//! cargo run -p wswire-async --example client_tokio -- ws://127.0.0.1:9001/echo hello world
+//! cargo run -p wswire-async --example client_tokio -- --binary --size 65536 ws://127.0.0.1:9001/
+//! cargo run -p wswire-async --example client_tokio -- --ping hi --close 4000 ws://127.0.0.1:9001/
+//! ```
+//!
+//! Each TEXT argument is sent as a text message (binary with `--binary`); `--size N` sends one
+//! generated message of N bytes instead. Every data message must be echoed exactly.
+//! `--ping TEXT` checks the Pong; `--close CODE` closes with that code and checks the server
+//! echoes it (otherwise 1000). `--no-deflate` offers no extension; `--expect-extension NAME`
+//! fails unless the server agreed to it (`none`: to nothing). Exits 1 on any mismatch.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use wswire::CloseCode;
+use wswire::connection::Config;
+use wswire::handshake::{ClientRequest, WsUri};
+use wswire_async::{Message, connect, connect_on};
+
+#[derive(Default)]
+struct Args {
+    url: String,
+    texts: Vec<String>,
+    binary: bool,
+    size: Option<usize>,
+    ping: Option<String>,
+    close: Option<u16>,
+    deflate: bool,
+    expect_extension: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args {
+        deflate: true,
+        ..Args::default()
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--binary" => a.binary = true,
+            "--no-deflate" => a.deflate = false,
+            "--size" => {
+                a.size = Some(
+                    value("--size")?
+                        .parse()
+                        .map_err(|e| format!("--size: {e}"))?,
+                )
+            }
+            "--ping" => a.ping = Some(value("--ping")?),
+            "--close" => {
+                a.close = Some(
+                    value("--close")?
+                        .parse()
+                        .map_err(|e| format!("--close: {e}"))?,
+                )
+            }
+            "--expect-extension" => a.expect_extension = Some(value("--expect-extension")?),
+            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
+            _ if a.url.is_empty() => a.url = arg,
+            _ => a.texts.push(arg),
+        }
+    }
+    if a.url.is_empty() {
+        return Err("usage: client_tokio [--binary] [--size N] [--ping TEXT] [--close CODE] [--no-deflate] [--expect-extension NAME] URL [TEXT...]".into());
+    }
+    Ok(a)
+}
+
+/// The messages to send.
+fn messages(a: &Args) -> Vec<Message> {
+    let make = |bytes: Vec<u8>| match a.binary {
+        true => Message::Binary(bytes),
+        false => Message::Text(String::from_utf8(bytes).unwrap_or_default()),
+    };
+    match a.size {
+        // Compressible but not trivial: a counting pattern of printable ASCII.
+        Some(n) => vec![make((0..n).map(|i| b' ' + (i % 95) as u8).collect())],
+        None if a.texts.is_empty() => vec![make(b"hello from wswire-async".to_vec())],
+        None => a
+            .texts
+            .iter()
+            .map(|t| make(t.clone().into_bytes()))
+            .collect(),
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("client_tokio: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let a = parse_args()?;
+    let config = Config::default();
+    let mut ws = if a.deflate {
+        connect(&a.url, config).await
+    } else {
+        let uri = WsUri::parse(&a.url).map_err(|e| format!("{}: {e}", a.url))?;
+        let tcp = tokio::net::TcpStream::connect((uri.host(), uri.port()))
+            .await
+            .map_err(|e| e.to_string())?;
+        connect_on(tcp, ClientRequest::from_uri(&uri), config).await
+    }
+    .map_err(|e| format!("connecting to {}: {e}", a.url))?;
+    let negotiated = ws.negotiated();
+    let agreed: Vec<String> = negotiated
+        .extensions()
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    println!(
+        "connected to {}; extensions: {}",
+        a.url,
+        if agreed.is_empty() {
+            "none".to_owned()
+        } else {
+            agreed.join(", ")
+        }
+    );
+    if let Some(want) = &a.expect_extension {
+        let ok = match want.as_str() {
+            "none" => agreed.is_empty(),
+            w => agreed.iter().any(|e| e.contains(w)),
+        };
+        if !ok {
+            return Err(format!("expected extension {want}, agreed: {agreed:?}"));
+        }
+    }
+    for m in messages(&a) {
+        ws.send(m.clone()).await.map_err(|e| format!("send: {e}"))?;
+        let echo = next_data(&mut ws).await?;
+        if echo != m {
+            return Err(format!(
+                "echo is NOT the message sent ({} vs {} bytes)",
+                len(&echo),
+                len(&m)
+            ));
+        }
+        println!("echoed: {} bytes", len(&m));
+    }
+    if let Some(p) = &a.ping {
+        ws.send(Message::Ping(p.clone().into_bytes()))
+            .await
+            .map_err(|e| format!("ping: {e}"))?;
+        loop {
+            match recv(&mut ws).await? {
+                Message::Pong(b) if b == p.as_bytes() => break,
+                Message::Pong(b) => return Err(format!("pong {b:?} expected {p:?}")),
+                _ => {}
+            }
+        }
+        println!("pong: {p:?}");
+    }
+    let code = CloseCode::from_u16(a.close.unwrap_or(1000));
+    ws.send(Message::Close(Some(wswire_async::CloseFrame {
+        code,
+        reason: "bye".into(),
+    })))
+    .await
+    .map_err(|e| format!("close: {e}"))?;
+    loop {
+        match recv(&mut ws).await? {
+            Message::Close(Some(f)) if f.code == code => break,
+            Message::Close(other) => {
+                return Err(format!(
+                    "close echoed as {other:?}, expected {}",
+                    code.as_u16()
+                ));
+            }
+            _ => {}
+        }
+    }
+    println!("closed with {}", code.as_u16());
+    Ok(())
+}
+
+type Ws = wswire_async::WebSocket<tokio::net::TcpStream>;
+
+/// The next message, within 10 s.
+async fn recv(ws: &mut Ws) -> Result<Message, String> {
+    match tokio::time::timeout(Duration::from_secs(10), ws.recv()).await {
+        Err(_) => Err("nothing received in 10 s".into()),
+        Ok(None) => Err("the connection ended".into()),
+        Ok(Some(Err(e))) => Err(format!("receive failed: {e}")),
+        Ok(Some(Ok(m))) => Ok(m),
+    }
+}
+
+/// The next text or binary message.
+async fn next_data(ws: &mut Ws) -> Result<Message, String> {
+    loop {
+        match recv(ws).await? {
+            m @ (Message::Text(_) | Message::Binary(_)) => return Ok(m),
+            Message::Close(f) => return Err(format!("closed by the server: {f:?}")),
+            _ => {}
+        }
+    }
+}
+
+fn len(m: &Message) -> usize {
+    match m {
+        Message::Text(t) => t.len(),
+        Message::Binary(b) | Message::Ping(b) | Message::Pong(b) => b.len(),
+        _ => 0,
+    }
+}

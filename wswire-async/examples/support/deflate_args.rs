@@ -1,0 +1,1 @@
+../../../examples/support/deflate_args.rs

@@ -1,0 +1,124 @@
+//! Per-connection counters for the demo page's `GET /stats?id=ID`: the page opens its
+//! WebSocket at `/echo?id=ID` and asks how many bytes crossed the wire against how many
+//! payload bytes were echoed (the compression ratio). Bounded: at most [`MAX_ENTRIES`]
+//! connections are remembered, and one that has ended is forgotten after [`KEEP_ENDED`].
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The most connections remembered at once.
+const MAX_ENTRIES: usize = 1024;
+/// How long an ended connection's counters stay readable.
+const KEEP_ENDED: Duration = Duration::from_secs(60);
+/// The longest id accepted.
+const MAX_ID: usize = 64;
+
+/// One connection's counters.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    wire_in: AtomicU64,
+    wire_out: AtomicU64,
+    payload_in: AtomicU64,
+    payload_out: AtomicU64,
+    messages: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn wire_in(&self, n: usize) {
+        self.wire_in.fetch_add(n as u64, Relaxed);
+    }
+
+    pub(crate) fn wire_out(&self, n: usize) {
+        self.wire_out.fetch_add(n as u64, Relaxed);
+    }
+
+    /// One data message of `n` payload bytes received and echoed.
+    pub(crate) fn payload(&self, n: usize) {
+        self.payload_in.fetch_add(n as u64, Relaxed);
+        self.payload_out.fetch_add(n as u64, Relaxed);
+        self.messages.fetch_add(1, Relaxed);
+    }
+
+    fn json(&self) -> String {
+        format!(
+            "{{\"wire_in\":{},\"wire_out\":{},\"payload_in\":{},\"payload_out\":{},\"messages\":{}}}",
+            self.wire_in.load(Relaxed),
+            self.wire_out.load(Relaxed),
+            self.payload_in.load(Relaxed),
+            self.payload_out.load(Relaxed),
+            self.messages.load(Relaxed),
+        )
+    }
+}
+
+/// An entry: the counters (shared with the connection while it runs) and when it was last
+/// seen running.
+struct Entry {
+    counters: Arc<Counters>,
+    seen: Instant,
+}
+
+/// The table behind `/stats`.
+#[derive(Default)]
+pub(crate) struct Stats {
+    table: Mutex<HashMap<String, Entry>>,
+}
+
+impl Stats {
+    /// Remembers `counters` under the `id` of a request target `/…?id=ID`, if it has one.
+    pub(crate) fn track(&self, target: &str, counters: &Arc<Counters>) {
+        let Some(id) = id_of(target) else { return };
+        let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        // Forget what has ended long enough ago; then, if still full, the oldest ended one.
+        table.retain(|_, e| Arc::strong_count(&e.counters) > 1 || now - e.seen < KEEP_ENDED);
+        if table.len() >= MAX_ENTRIES {
+            let oldest = table
+                .iter()
+                .filter(|(_, e)| Arc::strong_count(&e.counters) == 1)
+                .min_by_key(|(_, e)| e.seen)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => {
+                    table.remove(&k);
+                }
+                None => return, // every entry is a live connection: this one goes untracked
+            }
+        }
+        table.insert(
+            id.to_owned(),
+            Entry {
+                counters: Arc::clone(counters),
+                seen: now,
+            },
+        );
+    }
+
+    /// The HTTP status and JSON body for `GET /stats?id=ID`.
+    pub(crate) fn json(&self, id: &str) -> (&'static str, String) {
+        let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        match table.get_mut(id) {
+            Some(e) => {
+                if Arc::strong_count(&e.counters) > 1 {
+                    e.seen = Instant::now();
+                }
+                ("200 OK", e.counters.json())
+            }
+            None => ("404 Not Found", "{\"error\":\"unknown id\"}".to_owned()),
+        }
+    }
+}
+
+/// The `id` query parameter of a target, if it is a short token.
+fn id_of(target: &str) -> Option<&str> {
+    let query = target.split_once('?')?.1;
+    let id = query.split('&').find_map(|kv| kv.strip_prefix("id="))?;
+    let ok = !id.is_empty()
+        && id.len() <= MAX_ID
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    ok.then_some(id)
+}
