@@ -56,6 +56,10 @@ pub enum Error {
     Usage(UsageError),
     /// The WebSocket is closed: nothing more can be sent.
     Closed,
+    /// [`try_send`](crate::WebSocket::try_send) found more than the outbound high-water mark
+    /// queued (the peer reads slower than we send); the message was not queued. Wait
+    /// ([`send`](crate::WebSocket::send)) or drop the peer: the caller's policy.
+    Full,
     /// The request was refused by the inspection hook of
     /// [`accept_with`](crate::accept_with), with this HTTP status (the response was sent).
     Refused(wswire::handshake::StatusCode),
@@ -68,6 +72,7 @@ impl fmt::Display for Error {
             Self::Ended(e) => write!(f, "connection ended: {e}"),
             Self::Usage(e) => write!(f, "not allowed: {e}"),
             Self::Closed => f.write_str("the WebSocket is closed"),
+            Self::Full => f.write_str("the outbound queue is above its high-water mark"),
             Self::Refused(status) => write!(f, "request refused with {status}"),
         }
     }
@@ -79,7 +84,7 @@ impl std::error::Error for Error {
             Self::Io(e) => Some(e),
             Self::Ended(e) => Some(e),
             Self::Usage(e) => Some(e),
-            Self::Closed | Self::Refused(_) => None,
+            Self::Closed | Self::Full | Self::Refused(_) => None,
         }
     }
 }

@@ -365,6 +365,25 @@ impl<S, R: Runtime<S>> Shared<S, R> {
         Ok(())
     }
 
+    /// Queues `message` only if the output is below the high-water mark, then writes what it
+    /// can without waiting (the receiving side, kept polled, writes the rest).
+    pub(crate) fn try_send(&mut self, message: Message) -> Result<(), Error> {
+        let (ready, open) =
+            with_conn!(&self.conn, c => (c.is_send_ready(), c.state() == State::Open));
+        if !open {
+            return Err(Error::Closed);
+        }
+        if !ready {
+            return Err(Error::Full);
+        }
+        self.start_send(message)?;
+        let mut cx = Context::from_waker(Waker::noop());
+        if let Poll::Ready(Err(e)) = self.poll_write_out(&mut cx, Side::Writer) {
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
     /// Starts the closing handshake (once) and writes it out.
     pub(crate) fn poll_close(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let r: Result<(), UsageError> =

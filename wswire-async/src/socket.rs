@@ -101,6 +101,17 @@ impl<S, R: Runtime<S>> WebSocket<S, R> {
         send(&self.inner, message).await
     }
 
+    /// Sends `message` without waiting: queued if the output is below the high-water mark,
+    /// else [`Error::Full`] and nothing is queued — the drop policy for a peer that reads too
+    /// slowly (a broadcast skips or disconnects it), where [`send`](Self::send) is the wait
+    /// policy. What cannot be written at once is written as the receiving side runs.
+    ///
+    /// # Errors
+    /// [`Error::Full`]; otherwise as [`send`](Self::send).
+    pub fn try_send(&mut self, message: Message) -> Result<(), Error> {
+        lock(&self.inner).try_send(message)
+    }
+
     /// Closes the WebSocket: sends our Close (`code`, `reason`), then reads until the peer's
     /// Close and the transport's end (or the close timeout), discarding messages meanwhile.
     ///
@@ -200,6 +211,14 @@ impl<S, R: Runtime<S>> WsSender<S, R> {
     /// As [`WebSocket::send`].
     pub async fn send(&mut self, message: Message) -> Result<(), Error> {
         send(&self.inner, message).await
+    }
+
+    /// As [`WebSocket::try_send`].
+    ///
+    /// # Errors
+    /// As [`WebSocket::try_send`].
+    pub fn try_send(&mut self, message: Message) -> Result<(), Error> {
+        lock(&self.inner).try_send(message)
     }
 
     /// Bytes queued for the transport and not yet written.
