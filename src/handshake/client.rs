@@ -34,6 +34,20 @@ impl ClientRequest {
     /// A request for `resource` (path and query, starting with `/`) at `host` (the `Host`
     /// header value, with `:port` when not the default).
     ///
+    /// ```
+    /// use wswire::handshake::{BuildError, ClientRequest, SecWebSocketKey};
+    ///
+    /// let mut request = ClientRequest::new("example.com:8080", "/chat?room=1")?;
+    /// request.header("Authorization", "Bearer t0k3n")?;
+    /// let hs = request.start_with_key(SecWebSocketKey::from_nonce([7; 16]));
+    /// let head = b"GET /chat?room=1 HTTP/1.1\r\nHost: example.com:8080\r\n";
+    /// assert!(hs.request_bytes().starts_with(head));
+    /// // The resource is a path and query, never a URI or a fragment (RFC 6455 §3).
+    /// let err = ClientRequest::new("example.com", "/chat#top").unwrap_err();
+    /// assert_eq!(err, BuildError::InvalidResource);
+    /// # Ok::<(), BuildError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`BuildError::InvalidHost`] or [`BuildError::InvalidResource`].
     pub fn new(host: &str, resource: &str) -> Result<Self, BuildError> {
@@ -61,7 +75,18 @@ impl ClientRequest {
         })
     }
 
-    /// A request for a parsed URI.
+    /// A request for a parsed URI: its resource name, and its host as the `Host` header (with
+    /// the port only when it is not the scheme's default, RFC 6455 §4.1 item 4).
+    ///
+    /// ```
+    /// use wswire::handshake::{ClientRequest, SecWebSocketKey, WsUri};
+    ///
+    /// let uri = WsUri::parse("ws://example.com:80/chat")?;
+    /// // Open the transport to (uri.host(), uri.port()), with TLS when uri.is_secure().
+    /// let hs = ClientRequest::from_uri(&uri).start_with_key(SecWebSocketKey::from_nonce([7; 16]));
+    /// assert!(hs.request_bytes().starts_with(b"GET /chat HTTP/1.1\r\nHost: example.com\r\n"));
+    /// # Ok::<(), wswire::handshake::BuildError>(())
+    /// ```
     pub fn from_uri(uri: &WsUri) -> Self {
         Self {
             host: uri.host_header(),
@@ -126,11 +151,38 @@ impl ClientRequest {
 
     /// Starts the handshake with a fresh key from a cryptographically secure generator
     /// (RFC 6455 §4.1 item 7, §10.3).
+    ///
+    /// ```
+    /// use wswire::handshake::{ClientRequest, accept_key};
+    /// use wswire::rand_core::UnwrapErr;
+    ///
+    /// let mut rng = UnwrapErr(getrandom::SysRng); // the OS's generator, as a CryptoRng
+    /// let hs = ClientRequest::new("example.com", "/chat")?.start(&mut rng);
+    /// let request = std::str::from_utf8(hs.request_bytes())?;
+    /// let key = request.lines().find_map(|l| l.strip_prefix("Sec-WebSocket-Key: ")).unwrap();
+    /// assert_eq!(key.len(), 24); // base64 of a fresh 16-byte nonce
+    /// // The server must answer with the accept value derived from it (RFC 6455 §4.2.2 step 5).
+    /// assert_eq!(hs.expected_accept(), accept_key(key));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn start<R: rand_core::CryptoRng + ?Sized>(self, rng: &mut R) -> ClientHandshake {
         self.start_with_key(SecWebSocketKey::random(rng))
     }
 
     /// Starts the handshake with a given key (deterministic tests).
+    ///
+    /// ```
+    /// use wswire::handshake::{ClientRequest, SecWebSocketKey};
+    ///
+    /// // RFC 6455 §1.3's sample nonce, for reproducible bytes.
+    /// let key = SecWebSocketKey::from_nonce(*b"the sample nonce");
+    /// let hs = ClientRequest::new("server.example.com", "/chat")?.start_with_key(key);
+    /// assert_eq!(hs.request_bytes(), b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\n\
+    ///     Upgrade: websocket\r\nConnection: Upgrade\r\n\
+    ///     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    /// assert_eq!(hs.expected_accept().as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    /// # Ok::<(), wswire::handshake::BuildError>(())
+    /// ```
     pub fn start_with_key(self, key: SecWebSocketKey) -> ClientHandshake {
         let offers = self.offers();
         let mut out = Vec::with_capacity(256);
@@ -305,6 +357,30 @@ impl ClientHandshake {
     /// is frame data for the connection (the server may send frames right behind its 101).
     /// Once complete (or failed), further calls consume nothing and return the same outcome.
     /// The end of the stream before completion is a failure the caller reports.
+    ///
+    /// ```
+    /// use wswire::Decoded;
+    /// use wswire::handshake::{ClientRequest, Limits, SecWebSocketKey, ServerConfig};
+    /// use wswire::handshake::parse_request;
+    ///
+    /// let key = SecWebSocketKey::from_nonce(*b"the sample nonce");
+    /// let mut hs = ClientRequest::new("example.com", "/")?.start_with_key(key);
+    /// // The server's side answers (in-process here; normally across the socket).
+    /// let limits = Limits::default();
+    /// let Decoded::Complete((request, _)) = parse_request(hs.request_bytes(), &limits)? else {
+    ///     unreachable!()
+    /// };
+    /// let mut input = request.accept(&ServerConfig::default()).to_bytes();
+    /// input.extend_from_slice(b"\x81\x02hi"); // a frame right behind the 101
+    /// // Read in two pieces: the first ends inside the header block.
+    /// assert!(matches!(hs.handle_input(&input[..20])?, Decoded::Incomplete { .. }));
+    /// let Decoded::Complete((negotiated, consumed)) = hs.handle_input(&input[20..])? else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(negotiated.subprotocol(), None);
+    /// assert_eq!(&input[20 + consumed..], b"\x81\x02hi"); // for the frame layer
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// A [`ResponseError`]; the connection must be closed.

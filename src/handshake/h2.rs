@@ -89,6 +89,23 @@ const CONNECTION_SPECIFIC: [&str; 5] = [
 /// # Errors
 /// A [`RequestError`] with the status to answer with (400 or 426; see
 /// [`rejection_headers`]).
+///
+/// ```
+/// use wswire::handshake::{RequestError, h2};
+///
+/// let headers = [
+///     (":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "https"),
+///     (":path", "/chat?room=1"), (":authority", "example.com"), ("sec-websocket-version", "13"),
+/// ];
+/// let request = h2::parse_connect_request(&headers)?;
+/// assert_eq!((request.path(), request.authority()), ("/chat?room=1", "example.com"));
+/// // A classic CONNECT (no `:protocol`) is a tunnel, not a WebSocket (RFC 8441 §4).
+/// let tunnel = [(":method", "CONNECT"), (":authority", "example.com:443")];
+/// let err = h2::parse_connect_request(&tunnel).unwrap_err();
+/// assert_eq!(err, RequestError::NotExtendedConnect);
+/// assert_eq!(h2::rejection_headers(&err), [(":status".to_string(), "400".to_string())]);
+/// # Ok::<(), RequestError>(())
+/// ```
 pub fn parse_connect_request<'a>(
     headers: &'a [(&'a str, &'a str)],
 ) -> Result<ConnectRequest<'a>, RequestError> {
@@ -199,6 +216,24 @@ impl<'a> ConnectRequest<'a> {
 
     /// Accepts with the config's subprotocol preferences, extension negotiators and extra
     /// headers.
+    ///
+    /// ```
+    /// use wswire::handshake::{ServerConfig, h2};
+    ///
+    /// let mut config = ServerConfig::default();
+    /// config.subprotocols(["chat"])?;
+    /// let headers = [
+    ///     (":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "https"),
+    ///     (":path", "/"), (":authority", "example.com"), ("sec-websocket-version", "13"),
+    ///     ("sec-websocket-protocol", "superchat, chat"),
+    /// ];
+    /// let accepted = h2::parse_connect_request(&headers)?.accept(&config);
+    /// // A 200 and no accept key: `:protocol` supersedes the key exchange (RFC 8441 §5).
+    /// let response: Vec<(&str, &str)> =
+    ///     accepted.headers().iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    /// assert_eq!(response, [(":status", "200"), ("sec-websocket-protocol", "chat")]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn accept(&self, config: &ServerConfig) -> ConnectAccepted {
         ConnectAccepted::new(self.offer.accept(config))
     }
@@ -277,6 +312,22 @@ pub struct ConnectClient {
 impl ClientRequest {
     /// Starts an RFC 8441 / RFC 9220 handshake: `secure` picks `:scheme` `https` (wss) or
     /// `http` (ws). The host becomes `:authority`; no key is sent.
+    ///
+    /// ```
+    /// use wswire::handshake::ClientRequest;
+    ///
+    /// let mut request = ClientRequest::new("example.com", "/chat")?;
+    /// request.subprotocols(["chat"])?;
+    /// let client = request.start_h2(true); // wss://
+    /// let sent: Vec<(&str, &str)> =
+    ///     client.request_headers().iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    /// assert_eq!(sent, [
+    ///     (":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "https"),
+    ///     (":path", "/chat"), (":authority", "example.com"),
+    ///     ("sec-websocket-version", "13"), ("sec-websocket-protocol", "chat"),
+    /// ]);
+    /// # Ok::<(), wswire::handshake::BuildError>(())
+    /// ```
     pub fn start_h2(self, secure: bool) -> ConnectClient {
         let (expected, parts) = self.into_parts();
         let RequestParts {
@@ -330,6 +381,21 @@ impl ConnectClient {
     ///
     /// # Errors
     /// A [`ResponseError`]; the stream must be reset.
+    ///
+    /// ```
+    /// use wswire::handshake::{ClientRequest, ResponseError, StatusCode};
+    ///
+    /// let mut request = ClientRequest::new("example.com", "/chat")?;
+    /// request.subprotocols(["chat"])?;
+    /// let client = request.start_h2(true);
+    /// let ok = client.check_response(&[(":status", "200"), ("sec-websocket-protocol", "chat")])?;
+    /// assert_eq!(ok.subprotocol(), Some("chat"));
+    /// // Any status outside 2xx is a refusal, with its fields for the caller to inspect.
+    /// let refused = client.check_response(&[(":status", "403")]).unwrap_err();
+    /// let ResponseError::UnexpectedStatus(s) = refused else { unreachable!() };
+    /// assert_eq!(s.status(), StatusCode::FORBIDDEN);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check_response(&self, headers: &[(&str, &str)]) -> Result<Negotiated, ResponseError> {
         let mut status = None;
         for &(name, value) in headers {

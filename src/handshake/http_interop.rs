@@ -38,6 +38,25 @@ use crate::extensions;
 /// # Errors
 /// A [`RequestError`]; answer with [`RequestError::rejection`] and
 /// [`Rejection::to_http_response`].
+///
+/// ```
+/// use wswire::handshake::http_interop;
+///
+/// let req = http::Request::get("/chat")
+///     .header("Host", "server.example.com")
+///     .header("Upgrade", "websocket")
+///     .header("Connection", "Upgrade")
+///     .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+///     .header("Sec-WebSocket-Version", "13")
+///     .header("Origin", "https://evil.example")
+///     .body(())?;
+/// let request = http_interop::validate(&req)?;
+/// assert_eq!(request.path(), "/chat");
+/// // Inspect before accepting: a page from another site is refused (RFC 6455 §10.2).
+/// let refusal = request.check_origin(&["https://app.example"]).unwrap_err();
+/// assert_eq!(refusal.to_http_response().status(), http::StatusCode::FORBIDDEN);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn validate<B>(req: &http::Request<B>) -> Result<Request<'_>, RequestError> {
     let http11 = req.version() == http::Version::HTTP_11;
     let target = match req.uri().path_and_query() {
@@ -62,6 +81,23 @@ pub fn validate<B>(req: &http::Request<B>) -> Result<Request<'_>, RequestError> 
 ///
 /// # Errors
 /// The response to send when the request is refused.
+///
+/// ```
+/// use wswire::handshake::{ServerConfig, http_interop};
+///
+/// let req = http::Request::get("/chat")
+///     .header("Host", "server.example.com")
+///     .header("Upgrade", "websocket")
+///     .header("Connection", "Upgrade")
+///     .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+///     .header("Sec-WebSocket-Version", "8") // a pre-RFC draft
+///     .body(())?;
+/// let refusal = http_interop::upgrade(&req, &ServerConfig::default()).unwrap_err();
+/// // 426 naming the version this server speaks (RFC 6455 §4.2.2 /version/, §4.4).
+/// assert_eq!(refusal.status(), http::StatusCode::UPGRADE_REQUIRED);
+/// assert_eq!(refusal.headers()["sec-websocket-version"], "13");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn upgrade<B>(
     req: &http::Request<B>,
     config: &ServerConfig,
@@ -78,6 +114,25 @@ pub fn upgrade<B>(
 impl Accepted {
     /// The 101 response as an [`http::Response`], with the same headers as
     /// [`Accepted::write_to`].
+    ///
+    /// ```
+    /// use wswire::handshake::{ServerConfig, http_interop};
+    ///
+    /// let req = http::Request::get("/")
+    ///     .header("Host", "server.example.com")
+    ///     .header("Upgrade", "websocket")
+    ///     .header("Connection", "Upgrade")
+    ///     .header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+    ///     .header("Sec-WebSocket-Version", "13")
+    ///     .header("Sec-WebSocket-Protocol", "chat")
+    ///     .body(())?;
+    /// let request = http_interop::validate(&req)?;
+    /// let accepted = request.accept_with(&ServerConfig::default(), Some("chat"), &[])?;
+    /// let response = accepted.to_http_response(); // hand it to the HTTP stack
+    /// assert_eq!(response.status(), http::StatusCode::SWITCHING_PROTOCOLS);
+    /// assert_eq!(response.headers()["sec-websocket-protocol"], "chat");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_http_response(&self) -> http::Response<()> {
         let mut b = http::Response::builder()
             .status(http::StatusCode::SWITCHING_PROTOCOLS)
@@ -109,6 +164,18 @@ impl Rejection {
     /// The rejection as an [`http::Response`]: status, `Connection: close` and the extra
     /// headers. The body is not carried (the type is `()`); send [`Rejection::body_text`]
     /// with the stack's own framing if wanted.
+    ///
+    /// ```
+    /// use wswire::handshake::{Rejection, StatusCode};
+    ///
+    /// let mut rejection = Rejection::new(StatusCode::SERVICE_UNAVAILABLE)?; // shutting down
+    /// rejection.header("Retry-After", "120")?;
+    /// let response = rejection.to_http_response();
+    /// assert_eq!(response.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+    /// assert_eq!(response.headers()["connection"], "close");
+    /// assert_eq!(response.headers()["retry-after"], "120");
+    /// # Ok::<(), wswire::handshake::BuildError>(())
+    /// ```
     pub fn to_http_response(&self) -> http::Response<()> {
         let mut b = http::Response::builder()
             .status(self.status().as_u16())

@@ -39,6 +39,16 @@ impl SecWebSocketKey {
     /// bytes (RFC 6455 §4.2.1 item 5). Leading and trailing OWS is ignored. Non-zero padding
     /// bits in the last character are accepted: the accept value is computed over the key as
     /// received (RFC 6455 §4.2.2 /key/: the key need not be decoded).
+    ///
+    /// ```
+    /// use wswire::handshake::SecWebSocketKey;
+    ///
+    /// // RFC 6455 §1.3's sample key, as a field value with surrounding whitespace.
+    /// let key = SecWebSocketKey::parse(" dGhlIHNhbXBsZSBub25jZQ== ").unwrap();
+    /// assert_eq!(key.as_str(), "dGhlIHNhbXBsZSBub25jZQ==");
+    /// // Base64 of 10 bytes, not 16: refused (a server answers 400).
+    /// assert_eq!(SecWebSocketKey::parse("dGhlIHNhbXBsZQ=="), None);
+    /// ```
     pub fn parse(value: &str) -> Option<Self> {
         Self::parse_bytes(value.as_bytes())
     }
@@ -59,7 +69,17 @@ impl SecWebSocketKey {
         core::str::from_utf8(&self.0).unwrap_or_default()
     }
 
-    /// The `Sec-WebSocket-Accept` value the server must answer this key with.
+    /// The `Sec-WebSocket-Accept` value the server must answer this key with:
+    /// `base64(SHA-1(key ‖ GUID))` (RFC 6455 §4.2.2 step 5).
+    ///
+    /// ```
+    /// use wswire::handshake::SecWebSocketKey;
+    ///
+    /// // RFC 6455 §1.3: the key is base64 of the nonce "the sample nonce".
+    /// let key = SecWebSocketKey::parse("dGhlIHNhbXBsZSBub25jZQ==").unwrap();
+    /// assert_eq!(key, SecWebSocketKey::from_nonce(*b"the sample nonce"));
+    /// assert_eq!(key.accept().as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    /// ```
     pub fn accept(&self) -> AcceptKey {
         accept_key_bytes(&self.0)
     }

@@ -66,6 +66,18 @@ impl Rejection {
     /// unknown resource, 503 when shutting down (403 and 404 are RFC 6455 §4.2.2's examples;
     /// 401 and 503 are what Node's ws sends).
     ///
+    /// ```
+    /// use wswire::handshake::{BuildError, Rejection, StatusCode};
+    ///
+    /// // The client must authenticate first.
+    /// let mut rejection = Rejection::new(StatusCode::UNAUTHORIZED)?;
+    /// rejection.header("WWW-Authenticate", "Bearer")?;
+    /// assert_eq!(rejection.body_text(), "Unauthorized");
+    /// // A refusal cannot be a success.
+    /// assert_eq!(Rejection::new(StatusCode::OK), Err(BuildError::InvalidStatus));
+    /// # Ok::<(), BuildError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`BuildError::InvalidStatus`] outside 300–599.
     pub fn new(status: StatusCode) -> Result<Self, BuildError> {
@@ -136,6 +148,15 @@ impl Rejection {
     }
 
     /// The whole HTTP/1.1 response.
+    ///
+    /// ```
+    /// use wswire::handshake::{Rejection, StatusCode};
+    ///
+    /// let bytes = Rejection::new(StatusCode::NOT_FOUND)?.to_bytes(); // an unknown resource
+    /// assert_eq!(bytes, b"HTTP/1.1 404 Not Found\r\nConnection: close\r\n\
+    ///     Content-Type: text/plain; charset=utf-8\r\nContent-Length: 9\r\n\r\nNot Found");
+    /// # Ok::<(), wswire::handshake::BuildError>(())
+    /// ```
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(128 + self.body.len());
         self.write_to(&mut out);

@@ -44,6 +44,18 @@ impl ServerConfig {
     /// The default is an empty list: no subprotocol is ever selected (unlike Node's ws, which
     /// picks the client's first offer by default).
     ///
+    /// ```
+    /// use wswire::handshake::{BuildError, ServerConfig};
+    ///
+    /// let mut config = ServerConfig::default();
+    /// config.subprotocols(["v2.chat", "v1.chat"])?;
+    /// // The server's order decides, not the client's.
+    /// assert_eq!(config.select_subprotocol(&["v1.chat", "v2.chat"]), Some("v2.chat"));
+    /// assert_eq!(config.select_subprotocol(&["mqtt"]), None); // accepted without one
+    /// assert_eq!(config.subprotocols(["a", "a"]).unwrap_err(), BuildError::DuplicateSubprotocol);
+    /// # Ok::<(), BuildError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`BuildError::InvalidSubprotocol`] for a value that is not a token,
     /// [`BuildError::DuplicateSubprotocol`] for a repeat.
@@ -58,6 +70,19 @@ impl ServerConfig {
 
     /// Adds an extension negotiator. Negotiators are consulted for each client offer with
     /// their name; offers of other extensions are declined.
+    ///
+    /// ```
+    /// use wswire::extensions::deflate::DeflateServer;
+    /// use wswire::extensions::{format_header, parse_header};
+    /// use wswire::handshake::ServerConfig;
+    ///
+    /// let mut config = ServerConfig::default();
+    /// config.extension(Box::new(DeflateServer::default()));
+    /// // An offer without a negotiator is declined, not refused: the 101 leaves it out.
+    /// let offers = parse_header(b"x-unknown, permessage-deflate")?;
+    /// assert_eq!(format_header(&config.negotiate_extensions(&offers)), "permessage-deflate");
+    /// # Ok::<(), wswire::extensions::ExtensionHeaderError>(())
+    /// ```
     pub fn extension(&mut self, negotiator: Box<dyn ServerNegotiator>) -> &mut Self {
         self.extensions.push(negotiator);
         self
@@ -179,6 +204,23 @@ impl<'a> Request<'a> {
 
     /// Accepts with the config's choices: its first preferred subprotocol the client offered
     /// (or none), the extensions its negotiators accept, its extra headers.
+    ///
+    /// ```
+    /// use wswire::Decoded;
+    /// use wswire::handshake::{ServerConfig, parse_request};
+    ///
+    /// let mut config = ServerConfig::default();
+    /// config.subprotocols(["v2.chat", "v1.chat"])?;
+    /// let buf = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+    ///     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+    ///     Sec-WebSocket-Version: 13\r\n\
+    ///     Sec-WebSocket-Protocol: v1.chat, v2.chat\r\n\r\n";
+    /// let Decoded::Complete((req, _)) = parse_request(buf, config.limits())? else { unreachable!() };
+    /// let accepted = req.accept(&config);
+    /// assert_eq!(accepted.negotiated().subprotocol(), Some("v2.chat"));
+    /// assert_eq!(accepted.accept_key().as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn accept(&self, config: &ServerConfig) -> Accepted {
         self.accepted(self.offer.accept(config))
     }
@@ -191,6 +233,25 @@ impl<'a> Request<'a> {
     /// [`BuildError::SubprotocolNotOffered`] when `subprotocol` is not one of the client's
     /// offers (RFC 6455 §4.2.2 /subprotocol/); [`BuildError::InvalidHeader`] for an
     /// unacceptable header.
+    ///
+    /// ```
+    /// use wswire::Decoded;
+    /// use wswire::handshake::{BuildError, ServerConfig, parse_request};
+    ///
+    /// let config = ServerConfig::default();
+    /// let buf = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+    ///     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+    ///     Sec-WebSocket-Version: 13\r\n\
+    ///     Sec-WebSocket-Protocol: v1.chat, v2.chat\r\n\r\n";
+    /// let Decoded::Complete((req, _)) = parse_request(buf, config.limits())? else { unreachable!() };
+    /// // The application's own rule, here the client's first offer, and a cookie.
+    /// let choice = req.subprotocols().first().copied();
+    /// let accepted = req.accept_with(&config, choice, &[("Set-Cookie", "id=1")])?;
+    /// assert!(accepted.to_bytes().ends_with(b"Protocol: v1.chat\r\nSet-Cookie: id=1\r\n\r\n"));
+    /// let err = req.accept_with(&config, Some("mqtt"), &[]).unwrap_err();
+    /// assert_eq!(err, BuildError::SubprotocolNotOffered);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn accept_with(
         &self,
         config: &ServerConfig,
@@ -243,6 +304,23 @@ impl Accepted {
     /// `Sec-WebSocket-Accept`, then `Sec-WebSocket-Protocol` and `Sec-WebSocket-Extensions` when
     /// something was chosen, then the extra headers, then the blank line; no body
     /// (RFC 6455 §4.2.2 step 5).
+    ///
+    /// ```
+    /// use wswire::Decoded;
+    /// use wswire::handshake::{ServerConfig, parse_request};
+    ///
+    /// let config = ServerConfig::default();
+    /// let buf = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+    ///     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+    ///     Sec-WebSocket-Version: 13\r\n\r\n";
+    /// let Decoded::Complete((req, _)) = parse_request(buf, config.limits())? else { unreachable!() };
+    /// let mut out = Vec::with_capacity(256); // e.g. a reused output buffer
+    /// req.accept(&config).write_to(&mut out);
+    /// out.extend_from_slice(b"\x81\x02hi"); // a first message may follow in the same write
+    /// assert!(out.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+    /// assert!(out.ends_with(b"\r\n\r\n\x81\x02hi"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write_to(&self, out: &mut Vec<u8>) {
         write_status_line(out, StatusCode::SWITCHING_PROTOCOLS);
         out.extend_from_slice(b"Upgrade: websocket\r\nConnection: Upgrade\r\n");
@@ -262,6 +340,21 @@ impl Accepted {
     }
 
     /// The 101 response.
+    ///
+    /// ```
+    /// use wswire::Decoded;
+    /// use wswire::handshake::{ServerConfig, parse_request};
+    ///
+    /// let config = ServerConfig::default();
+    /// let buf = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+    ///     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+    ///     Sec-WebSocket-Version: 13\r\n\r\n";
+    /// let Decoded::Complete((req, _)) = parse_request(buf, config.limits())? else { unreachable!() };
+    /// assert_eq!(req.accept(&config).to_bytes(), b"HTTP/1.1 101 Switching Protocols\r\n\
+    ///     Upgrade: websocket\r\nConnection: Upgrade\r\n\
+    ///     Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(160);
         self.write_to(&mut out);
@@ -278,7 +371,19 @@ pub struct ServerHandshake {
 }
 
 impl ServerHandshake {
-    /// A handshake using `config`'s limits.
+    /// A handshake using `config`'s limits: one per connection, the config shared.
+    ///
+    /// ```
+    /// use wswire::handshake::{RequestError, ServerConfig, ServerHandshake, StatusCode};
+    ///
+    /// let mut config = ServerConfig::default();
+    /// config.limits_mut().max_head_bytes = 1024;
+    /// let mut hs = ServerHandshake::new(&config);
+    /// let mut input = b"GET / HTTP/1.1\r\nHost: example.com\r\nCookie: ".to_vec();
+    /// input.resize(2048, b'a'); // no end of the header block within the limit
+    /// let err = hs.handle_input(&input).unwrap_err();
+    /// assert_eq!((err, err.status()), (RequestError::HeadTooLarge, StatusCode::from_u16(431)));
+    /// ```
     pub fn new(config: &ServerConfig) -> Self {
         Self {
             limits: config.limits,
@@ -292,6 +397,25 @@ impl ServerHandshake {
     /// the validated request and how many bytes of `input` it used — the rest of `input` is
     /// frame data for the connection. Once complete (or failed), further calls consume nothing
     /// and return the same outcome, without parsing again.
+    ///
+    /// ```
+    /// use wswire::Decoded;
+    /// use wswire::handshake::{ServerConfig, ServerHandshake};
+    ///
+    /// let mut hs = ServerHandshake::new(&ServerConfig::default());
+    /// let buf = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+    ///     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+    ///     Sec-WebSocket-Version: 13\r\n\r\n";
+    /// let (first, second) = buf.split_at(40);
+    /// // The first read ends inside the header block: kept, more is needed.
+    /// assert!(matches!(hs.handle_input(first)?, Decoded::Incomplete { .. }));
+    /// let Decoded::Complete((request, consumed)) = hs.handle_input(second)? else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!((request.path(), request.host()), ("/chat", "example.com"));
+    /// assert_eq!(consumed, second.len()); // counted in the last input only
+    /// # Ok::<(), wswire::handshake::RequestError>(())
+    /// ```
     ///
     /// # Errors
     /// A [`RequestError`] carrying the response to send (then close the transport).
@@ -407,6 +531,24 @@ impl<'h> Keep<'h> for Request<'h> {
 /// A [`RequestError`] for a request that can never become valid, including one whose header
 /// block exceeds the limits ([`RequestError::HeadTooLarge`] once `buf` holds
 /// [`Limits::max_head_bytes`] bytes without a complete block).
+///
+/// ```
+/// use wswire::Decoded;
+/// use wswire::handshake::{Limits, StatusCode, parse_request};
+///
+/// let buf = b"GET /chat?room=1 HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+///     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+///     Sec-WebSocket-Version: 13\r\n\r\n";
+/// let limits = Limits::default();
+/// // Only part read so far: read more into the same buffer, then parse it again.
+/// assert!(matches!(parse_request(&buf[..40], &limits)?, Decoded::Incomplete { .. }));
+/// let Decoded::Complete((request, len)) = parse_request(buf, &limits)? else { unreachable!() };
+/// assert_eq!((request.path(), request.query(), len), ("/chat", Some("room=1"), buf.len()));
+/// // Not a GET: refused with 405 (RFC 6455 §4.2.1 item 1).
+/// let err = parse_request(b"POST /chat HTTP/1.1\r\n\r\n", &limits).unwrap_err();
+/// assert_eq!(err.status(), StatusCode::METHOD_NOT_ALLOWED);
+/// # Ok::<(), wswire::handshake::RequestError>(())
+/// ```
 pub fn parse_request<'b>(
     buf: &'b [u8],
     limits: &Limits,

@@ -22,6 +22,18 @@ impl WsUri {
     /// # Errors
     /// [`BuildError::InvalidUri`] for another scheme, a missing host, user information, a bad
     /// port, or a fragment (RFC 6455 §3: fragments MUST NOT be used).
+    ///
+    /// ```
+    /// use wswire::handshake::{BuildError, WsUri};
+    ///
+    /// let uri = WsUri::parse("wss://example.com:8443/chat?room=1")?;
+    /// // Where to connect (with TLS), then what the request names.
+    /// assert_eq!((uri.host(), uri.port(), uri.is_secure()), ("example.com", 8443, true));
+    /// assert_eq!(uri.resource(), "/chat?room=1");
+    /// assert_eq!(uri.host_header(), "example.com:8443"); // not the default port: kept
+    /// assert_eq!(WsUri::parse("ws://example.com/#top"), Err(BuildError::InvalidUri));
+    /// # Ok::<(), BuildError>(())
+    /// ```
     pub fn parse(uri: &str) -> Result<Self, BuildError> {
         let (scheme, rest) = uri.split_once("://").ok_or(BuildError::InvalidUri)?;
         let secure = if scheme.eq_ignore_ascii_case("ws") {
