@@ -74,6 +74,7 @@
 
 pub(crate) mod headers;
 
+mod accepted;
 mod client;
 mod error;
 mod fields;
@@ -86,16 +87,19 @@ mod key;
 mod negotiate;
 mod response;
 mod server;
+mod server_config;
 mod status;
 mod uri;
 
+pub use accepted::Accepted;
 pub use client::{ClientHandshake, ClientRequest};
 pub use error::{RequestError, ResponseError, UnexpectedStatus};
 pub use head::{HeaderField, Limits};
 pub use key::{AcceptKey, GUID, SecWebSocketKey, VERSION, accept_key};
 pub use negotiate::Negotiated;
 pub use response::{BuildError, Rejection};
-pub use server::{Accepted, Request, ServerConfig, ServerHandshake, parse_request};
+pub use server::{Request, ServerHandshake, parse_request};
+pub use server_config::ServerConfig;
 pub use status::StatusCode;
 pub use uri::WsUri;
 

@@ -2,119 +2,17 @@
 //! client's request, then accept it with a 101 or refuse it with an HTTP error.
 
 use alloc::borrow::Cow;
-use alloc::boxed::Box;
-use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use super::fields::{Fields, Offer, check_http1};
 use super::head::{HeadReader, Keep, parse_request_head};
-use super::headers::is_extra_header;
-use super::negotiate::{Agreement, checked_subprotocols};
+use super::negotiate::Agreement;
+use super::{Accepted, ServerConfig};
 use super::{
-    AcceptKey, BuildError, HeaderField, Limits, Negotiated, Rejection, RequestError,
-    SecWebSocketKey, StatusCode, negotiate_extensions, select_subprotocol, write_header,
-    write_header_bytes, write_status_line,
+    BuildError, HeaderField, Limits, Rejection, RequestError, SecWebSocketKey, StatusCode,
 };
-use crate::extensions::{self, Extension, ServerNegotiator};
+use crate::extensions::Extension;
 use crate::frame::Decoded;
-
-/// The server's handshake policy: limits, subprotocol preferences, extension negotiators and
-/// headers added to every 101. Build once and share between connections.
-#[derive(Debug, Default)]
-pub struct ServerConfig {
-    limits: Limits,
-    subprotocols: Vec<String>,
-    extensions: Vec<Box<dyn ServerNegotiator>>,
-    headers: Vec<(String, String)>,
-}
-
-impl ServerConfig {
-    /// The header-block limits, to adjust them.
-    pub fn limits_mut(&mut self) -> &mut Limits {
-        &mut self.limits
-    }
-
-    /// The header-block limits.
-    pub fn limits(&self) -> &Limits {
-        &self.limits
-    }
-
-    /// The subprotocols this server speaks, most preferred first. [`Request::accept`] picks
-    /// the first of them that the client offered, or none (RFC 6455 §4.2.2 /subprotocol/).
-    /// The default is an empty list: no subprotocol is ever selected (unlike Node's ws, which
-    /// picks the client's first offer by default).
-    ///
-    /// ```
-    /// use wswire::handshake::{BuildError, ServerConfig};
-    ///
-    /// let mut config = ServerConfig::default();
-    /// config.subprotocols(["v2.chat", "v1.chat"])?;
-    /// // The server's order decides, not the client's.
-    /// assert_eq!(config.select_subprotocol(&["v1.chat", "v2.chat"]), Some("v2.chat"));
-    /// assert_eq!(config.select_subprotocol(&["mqtt"]), None); // accepted without one
-    /// assert_eq!(config.subprotocols(["a", "a"]).unwrap_err(), BuildError::DuplicateSubprotocol);
-    /// # Ok::<(), BuildError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`BuildError::InvalidSubprotocol`] for a value that is not a token,
-    /// [`BuildError::DuplicateSubprotocol`] for a repeat.
-    pub fn subprotocols<I, S>(&mut self, prefs: I) -> Result<&mut Self, BuildError>
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        self.subprotocols = checked_subprotocols(prefs)?;
-        Ok(self)
-    }
-
-    /// Adds an extension negotiator. Negotiators are consulted for each client offer with
-    /// their name; offers of other extensions are declined.
-    ///
-    /// ```
-    /// use wswire::extensions::deflate::DeflateServer;
-    /// use wswire::extensions::{format_header, parse_header};
-    /// use wswire::handshake::ServerConfig;
-    ///
-    /// let mut config = ServerConfig::default();
-    /// config.extension(Box::new(DeflateServer::default()));
-    /// // An offer without a negotiator is declined, not refused: the 101 leaves it out.
-    /// let offers = parse_header(b"x-unknown, permessage-deflate")?;
-    /// assert_eq!(format_header(&config.negotiate_extensions(&offers)), "permessage-deflate");
-    /// # Ok::<(), wswire::extensions::ExtensionHeaderError>(())
-    /// ```
-    pub fn extension(&mut self, negotiator: Box<dyn ServerNegotiator>) -> &mut Self {
-        self.extensions.push(negotiator);
-        self
-    }
-
-    /// Adds a header to every 101 response (ws's `headers` hook), after the mandatory ones.
-    ///
-    /// # Errors
-    /// [`BuildError::InvalidHeader`] for a name that is not a token, a value with control
-    /// bytes, or a field the handshake writes itself.
-    pub fn header(&mut self, name: &str, value: &str) -> Result<&mut Self, BuildError> {
-        if !is_extra_header(name, value) {
-            return Err(BuildError::InvalidHeader);
-        }
-        self.headers.push((name.to_string(), value.to_string()));
-        Ok(self)
-    }
-
-    /// The subprotocol this config picks from the client's offers.
-    pub fn select_subprotocol<'s>(&'s self, offered: &[&str]) -> Option<&'s str> {
-        select_subprotocol(&self.subprotocols, offered)
-    }
-
-    /// The extensions this config accepts from the client's offers, with response parameters.
-    pub fn negotiate_extensions(&self, offers: &[Extension]) -> Vec<Extension> {
-        negotiate_extensions(&self.extensions, offers)
-    }
-
-    pub(crate) fn extra_headers(&self) -> &[(String, String)] {
-        &self.headers
-    }
-}
 
 /// A valid WebSocket upgrade request, borrowed from the bytes it was parsed from.
 ///
@@ -271,97 +169,6 @@ impl<'a> Request<'a> {
     }
 }
 
-/// An accepted handshake: the 101 response to send and what was negotiated.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Accepted {
-    accept: AcceptKey,
-    negotiated: Negotiated,
-    headers: Vec<(String, String)>,
-}
-
-impl Accepted {
-    /// The `Sec-WebSocket-Accept` value.
-    pub fn accept_key(&self) -> AcceptKey {
-        self.accept
-    }
-
-    /// The chosen subprotocol and extensions, for the connection.
-    pub fn negotiated(&self) -> &Negotiated {
-        &self.negotiated
-    }
-
-    /// The negotiated values, owned.
-    pub fn into_negotiated(self) -> Negotiated {
-        self.negotiated
-    }
-
-    /// The extra headers, in order.
-    pub fn headers(&self) -> &[(String, String)] {
-        &self.headers
-    }
-
-    /// Appends the 101 response to `out`: status line, `Upgrade`, `Connection`,
-    /// `Sec-WebSocket-Accept`, then `Sec-WebSocket-Protocol` and `Sec-WebSocket-Extensions` when
-    /// something was chosen, then the extra headers, then the blank line; no body
-    /// (RFC 6455 §4.2.2 step 5).
-    ///
-    /// ```
-    /// use wswire::Decoded;
-    /// use wswire::handshake::{ServerConfig, parse_request};
-    ///
-    /// let config = ServerConfig::default();
-    /// let buf = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
-    ///     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-    ///     Sec-WebSocket-Version: 13\r\n\r\n";
-    /// let Decoded::Complete((req, _)) = parse_request(buf, config.limits())? else { unreachable!() };
-    /// let mut out = Vec::with_capacity(256); // e.g. a reused output buffer
-    /// req.accept(&config).write_to(&mut out);
-    /// out.extend_from_slice(b"\x81\x02hi"); // a first message may follow in the same write
-    /// assert!(out.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
-    /// assert!(out.ends_with(b"\r\n\r\n\x81\x02hi"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn write_to(&self, out: &mut Vec<u8>) {
-        write_status_line(out, StatusCode::SWITCHING_PROTOCOLS);
-        out.extend_from_slice(b"Upgrade: websocket\r\nConnection: Upgrade\r\n");
-        write_header_bytes(out, "Sec-WebSocket-Accept", self.accept.as_bytes());
-        if let Some(p) = &self.negotiated.subprotocol {
-            write_header(out, "Sec-WebSocket-Protocol", p);
-        }
-        if !self.negotiated.extensions.is_empty() {
-            let mut v = String::new();
-            extensions::write_header(&self.negotiated.extensions, &mut v);
-            write_header(out, "Sec-WebSocket-Extensions", &v);
-        }
-        for (n, v) in &self.headers {
-            write_header(out, n, v);
-        }
-        out.extend_from_slice(b"\r\n");
-    }
-
-    /// The 101 response.
-    ///
-    /// ```
-    /// use wswire::Decoded;
-    /// use wswire::handshake::{ServerConfig, parse_request};
-    ///
-    /// let config = ServerConfig::default();
-    /// let buf = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
-    ///     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-    ///     Sec-WebSocket-Version: 13\r\n\r\n";
-    /// let Decoded::Complete((req, _)) = parse_request(buf, config.limits())? else { unreachable!() };
-    /// assert_eq!(req.accept(&config).to_bytes(), b"HTTP/1.1 101 Switching Protocols\r\n\
-    ///     Upgrade: websocket\r\nConnection: Upgrade\r\n\
-    ///     Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(160);
-        self.write_to(&mut out);
-        out
-    }
-}
-
 /// Incremental reading of a request: push bytes with [`ServerHandshake::handle_input`] until
 /// it returns the request or an error. Buffers at most [`Limits::max_head_bytes`].
 #[derive(Debug)]
@@ -386,7 +193,7 @@ impl ServerHandshake {
     /// ```
     pub fn new(config: &ServerConfig) -> Self {
         Self {
-            limits: config.limits,
+            limits: *config.limits(),
             reader: HeadReader::new(),
         }
     }
