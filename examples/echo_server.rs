@@ -8,9 +8,15 @@
 //! cargo run --release --example echo_server -- --handshake-timeout 2 # default 10 s
 //! ```
 //!
-//! - `GET /` without `Upgrade` answers a small self-contained HTML page that opens a WebSocket
-//!   back to this server, sends a text and a binary message and shows the echoes (open
-//!   <http://127.0.0.1:9001/> in a browser).
+//! - `GET /` without `Upgrade` answers a small self-contained HTML page (open
+//!   <http://127.0.0.1:9001/> in a browser): a self-test that sends a text, a binary and a
+//!   4 KiB text message and checks the echoes, and a console to send typed or generated
+//!   messages, see the echoes, the negotiated extensions, the close, a round-trip latency
+//!   chart and the compression ratio.
+//! - `GET /stats?id=ID` answers, as JSON, the byte counters of the WebSocket opened with
+//!   `id=ID` in its query (`/echo?id=ID`): bytes on the wire and payload bytes each way, so
+//!   the page can show the compression ratio (fields in `support/stats.rs`). An unknown id is
+//!   a 404; closed connections are forgotten after a minute, and the table is capped.
 //! - Every other request is a WebSocket handshake: wswire's [`ServerHandshake`] reads and
 //!   validates it (a request that is not a valid upgrade gets wswire's HTTP refusal), the
 //!   101 goes out, and a [`Connection`] opened with [`Connection::server_open`] echoes each
@@ -47,9 +53,12 @@ use std::{env, thread};
 mod deflate_args;
 #[path = "support/frame_tap.rs"]
 mod frame_tap;
+#[path = "support/stats.rs"]
+mod stats;
 
 use deflate_args::DeflateArgs;
 use frame_tap::FrameTap;
+use stats::StatsTable;
 use wswire::connection::{Config, Connection, Error, Event};
 use wswire::extensions::format_header;
 use wswire::frame::Decoded;
@@ -110,6 +119,7 @@ fn main() -> io::Result<()> {
     let server = Arc::new(Server {
         handshake: deflate.server_config(),
         protocols,
+        stats: Arc::default(),
     });
     let mut config = Config::default();
     config.keepalive_interval = Some(Duration::from_secs(60));
@@ -141,7 +151,9 @@ fn main() -> io::Result<()> {
                 if let Err(e) = serve(stream, &server, config, &mut log) {
                     log.end = format!("I/O error: {e}");
                 }
-                println!("{peer} {} [{:.1?}]", log.line(), started.elapsed());
+                if !log.quiet {
+                    println!("{peer} {} [{:.1?}]", log.line(), started.elapsed());
+                }
             });
         if let Err(e) = spawned {
             eprintln!("cannot start a thread for a connection: {e}");
@@ -150,14 +162,15 @@ fn main() -> io::Result<()> {
     Ok(())
 }
 
-/// Sends the message just received back. Fails only once closing, when nothing more may be
-/// sent anyway.
-fn echo(conn: &mut Connection) {
-    let _ = match conn.take_message() {
-        Some(Message::Text(text)) => conn.send_text_owned(text),
-        Some(Message::Binary(bytes)) => conn.send_binary_owned(bytes),
-        _ => Ok(()),
+/// Sends the message just received back: its length, or 0 if it could not be sent (only
+/// once closing, when nothing more may be sent anyway).
+fn echo(conn: &mut Connection) -> usize {
+    let (len, sent) = match conn.take_message() {
+        Some(Message::Text(text)) => (text.len(), conn.send_text_owned(text)),
+        Some(Message::Binary(bytes)) => (bytes.len(), conn.send_binary_owned(bytes)),
+        _ => (0, Ok(())),
     };
+    if sent.is_ok() { len } else { 0 }
 }
 
 /// Reads what has arrived, waiting until `deadline` at most: `None` once it has passed.
@@ -197,6 +210,8 @@ struct Server {
     handshake: ServerConfig,
     /// `--protocol`: the subprotocols this server speaks.
     protocols: Vec<String>,
+    /// The counters of connections opened with `?id=`, for `GET /stats`.
+    stats: Arc<StatsTable>,
 }
 
 /// The subprotocol to accept: the first the client offered, in its order, that is one of
@@ -235,6 +250,11 @@ fn serve(mut stream: TcpStream, server: &Server, config: Config, log: &mut Log) 
             Peek::Page => {
                 log.page = Some("GET / -> 200 demo page");
                 return serve_http(stream, "200 OK", "text/html; charset=utf-8", DEMO_PAGE);
+            }
+            Peek::Stats(target) => {
+                log.quiet = true; // polled by the page: one line per poll would drown the log
+                let (status, json) = server.stats.answer(&target);
+                return serve_http(stream, status, "application/json", &json);
             }
             Peek::Favicon => {
                 log.page = Some("GET /favicon.ico -> 404");
@@ -287,10 +307,16 @@ fn serve(mut stream: TcpStream, server: &Server, config: Config, log: &mut Log) 
     stream.write_all(&accepted.to_bytes())?;
     log.extensions = Some(format_header(accepted.negotiated().extensions()));
     log.protocol = accepted.negotiated().subprotocol().map(str::to_owned);
+    let mut stats = server.stats.open(
+        log.target.as_deref(),
+        log.extensions.as_deref().unwrap_or_default(),
+        log.protocol.as_deref(),
+    );
     let mut conn = Connection::server_open(accepted.into_negotiated(), config);
     let origin = Instant::now();
     conn.handle_timeout(origin.elapsed());
     // Frame bytes that came in the same read as the end of the head.
+    stats.read(input.len() - consumed);
     conn.handle_input(&input[consumed..]);
     loop {
         // 1. Drain events: echo every message, handed back from its own buffer (no copy for a
@@ -298,14 +324,16 @@ fn serve(mut stream: TcpStream, server: &Server, config: Config, log: &mut Log) 
         while let Some(event) = conn.poll_event() {
             match event {
                 Ok(Event::Text { data, .. }) => {
+                    let len = data.len();
                     log.messages += 1;
-                    log.bytes += data.len();
-                    echo(&mut conn);
+                    log.bytes += len;
+                    stats.message(len, echo(&mut conn));
                 }
                 Ok(Event::Binary { data, .. }) => {
+                    let len = data.len();
                     log.messages += 1;
-                    log.bytes += data.len();
-                    echo(&mut conn);
+                    log.bytes += len;
+                    stats.message(len, echo(&mut conn));
                 }
                 Ok(Event::Close { code, reason }) => {
                     log.end = format!("closed {} {reason:?}", u16::from(code));
@@ -320,8 +348,10 @@ fn serve(mut stream: TcpStream, server: &Server, config: Config, log: &mut Log) 
             if n == 0 {
                 return Err(ErrorKind::WriteZero.into());
             }
+            stats.wrote(&bytes[..n]);
             conn.advance_transmit(n);
         }
+        stats.publish(&log.received);
         if conn.should_close_transport() {
             break;
         }
@@ -342,6 +372,7 @@ fn serve(mut stream: TcpStream, server: &Server, config: Config, log: &mut Log) 
                     conn.handle_eof();
                 } else {
                     log.received.feed(&buf[..n]);
+                    stats.read(n);
                     conn.handle_input(&buf[..n]);
                 }
             }
@@ -360,6 +391,8 @@ fn serve(mut stream: TcpStream, server: &Server, config: Config, log: &mut Log) 
 struct Log {
     /// A plain HTTP answer was served instead of a WebSocket.
     page: Option<&'static str>,
+    /// No line at all (a `/stats` poll).
+    quiet: bool,
     /// The request target, as peeked.
     target: Option<String>,
     /// The negotiated `Sec-WebSocket-Extensions`, once open.
@@ -379,6 +412,7 @@ impl Default for Log {
     fn default() -> Self {
         Self {
             page: None,
+            quiet: false,
             target: None,
             extensions: None,
             protocol: None,
@@ -458,6 +492,8 @@ enum Peek {
     /// A browser's routine `GET /favicon.ico`: answered 404 rather than refused as a
     /// WebSocket handshake, to keep the log quiet.
     Favicon,
+    /// `GET /stats?id=ID` (the request target).
+    Stats(String),
     /// Not the page; the request target if the head parsed.
     Other(Option<String>),
 }
@@ -480,6 +516,8 @@ fn peek_request(buf: &[u8]) -> Peek {
         .any(|h| h.name.eq_ignore_ascii_case("upgrade"));
     if req.method == Some("GET") && matches!(path, "/" | "/index.html") && !upgrade {
         Peek::Page
+    } else if req.method == Some("GET") && path == "/stats" && !upgrade {
+        Peek::Stats(target.to_owned())
     } else if req.method == Some("GET") && path == "/favicon.ico" && !upgrade {
         Peek::Favicon
     } else {
@@ -487,7 +525,8 @@ fn peek_request(buf: &[u8]) -> Peek {
     }
 }
 
-/// Answers a plain HTTP request, then closes.
+/// Answers a plain HTTP request, then closes. (Any origin may read the answers: the page, or
+/// a copy of it served elsewhere, fetching `/stats`.)
 fn serve_http(
     mut stream: TcpStream,
     status: &str,
@@ -495,7 +534,7 @@ fn serve_http(
     body: &str,
 ) -> io::Result<()> {
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes())?;

@@ -25,6 +25,9 @@
 #   - echo_server --protocol: raw handshakes offering subprotocols (interop/subprotocol_check.py,
 #     which starts its own echo_server processes): the client's first offer among the
 #     server's is selected, none without --protocol;
+#   - echo_server's GET /stats?id= (interop/stats_check.py, its own echo_server processes):
+#     the demo page's per-connection byte counters, exact against raw frames, with and without
+#     permessage-deflate; 404/400 for unknown or malformed ids; the table's cap;
 #   - headless Chromium loading echo_server's and echo_server_tokio's demo page, checked in the dumped DOM
 #     (permessage-deflate negotiated, the echoes right) and in echo_server's log (compressed).
 # One line per case (`PASS name` / `FAIL name: why`), then `N passed, M failed`; exits 1 if
@@ -380,6 +383,10 @@ http_case "hyper_upgrade: /ws/echo without Upgrade is refused by wswire (400)" /
 # --- echo_server --protocol: which subprotocol the 101 selects ------------------------------
 note "echo_server --protocol (raw handshakes)"
 suite "echo_server --protocol" "$PY" "$HERE/subprotocol_check.py" "$BIN/echo_server"
+
+# --- echo_server's /stats: the demo page's wire and payload byte counters --------------------
+note "echo_server /stats (raw frames, counted on both sides)"
+suite "echo_server /stats" "$PY" "$HERE/stats_check.py" "$BIN/echo_server"
 
 # --- echo_server's handshake deadline: silent and trickling clients are cut off -------------
 note "echo_server handshake deadline (silent and 4 bytes/s clients)"
