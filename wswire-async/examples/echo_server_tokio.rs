@@ -175,6 +175,16 @@ async fn serve(stream: TcpStream, server: &Server) -> String {
     };
     let target = ws.request_target().unwrap_or_default();
     let extensions = describe_extensions(&ws);
+    let negotiated = ws.negotiated();
+    let agreed: Vec<String> = negotiated
+        .extensions()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    counters.opened(
+        agreed.join(", "),
+        negotiated.subprotocol().map(str::to_owned),
+    );
     let mut messages = 0u64;
     let end = loop {
         match ws.recv().await {

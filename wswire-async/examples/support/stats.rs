@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The most connections remembered at once.
@@ -23,6 +23,8 @@ pub(crate) struct Counters {
     payload_in: AtomicU64,
     payload_out: AtomicU64,
     messages: AtomicU64,
+    /// The agreed extensions header value and subprotocol, once open.
+    agreed: OnceLock<(String, Option<String>)>,
 }
 
 impl Counters {
@@ -34,6 +36,14 @@ impl Counters {
         self.wire_out.fetch_add(n as u64, Relaxed);
     }
 
+    /// The handshake is done: from here on the wire counters count WebSocket bytes only (the
+    /// request and the 101 are left out, as echo_server does), and what was agreed is known.
+    pub(crate) fn opened(&self, extensions: String, protocol: Option<String>) {
+        self.wire_in.store(0, Relaxed);
+        self.wire_out.store(0, Relaxed);
+        let _ = self.agreed.set((extensions, protocol));
+    }
+
     /// One data message of `n` payload bytes received and echoed.
     pub(crate) fn payload(&self, n: usize) {
         self.payload_in.fetch_add(n as u64, Relaxed);
@@ -41,9 +51,14 @@ impl Counters {
         self.messages.fetch_add(1, Relaxed);
     }
 
-    fn json(&self) -> String {
+    /// The counters as `/stats` JSON: echo_server's fields less the per-frame ones
+    /// (`data_wire_*`, `compressed_*`), which the adapter does not see.
+    fn json(&self, id: &str, open: bool) -> String {
+        let (extensions, protocol) = self.agreed.get().cloned().unwrap_or_default();
         format!(
-            "{{\"wire_in\":{},\"wire_out\":{},\"payload_in\":{},\"payload_out\":{},\"messages\":{}}}",
+            "{{\"id\":\"{id}\",\"open\":{open},\"extensions\":\"{}\",\"protocol\":{},\"wire_in\":{},\"wire_out\":{},\"payload_in\":{},\"payload_out\":{},\"messages\":{}}}",
+            json_escape(&extensions),
+            protocol.map_or("null".to_owned(), |p| format!("\"{}\"", json_escape(&p))),
             self.wire_in.load(Relaxed),
             self.wire_out.load(Relaxed),
             self.payload_in.load(Relaxed),
@@ -101,10 +116,11 @@ impl Stats {
         let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
         match table.get_mut(id) {
             Some(e) => {
-                if Arc::strong_count(&e.counters) > 1 {
+                let open = Arc::strong_count(&e.counters) > 1;
+                if open {
                     e.seen = Instant::now();
                 }
-                ("200 OK", e.counters.json())
+                ("200 OK", e.counters.json(id, open))
             }
             None => ("404 Not Found", "{\"error\":\"unknown id\"}".to_owned()),
         }
@@ -121,4 +137,9 @@ fn id_of(target: &str) -> Option<&str> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     ok.then_some(id)
+}
+
+/// `s` inside a JSON string: header values and tokens, so only quotes and backslashes need escaping.
+fn json_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
 }
