@@ -966,3 +966,36 @@ fn a_header_line_over_8_kib_is_refused_with_431_as_soon_as_it_is_that_long() {
     with_frames.extend(std::iter::repeat_n(b'x', 10 * 1024));
     assert!(matches!(whole(&config, &with_frames), Ok(Some(_))));
 }
+
+#[test]
+fn once_complete_every_later_call_hands_out_the_same_request_and_consumes_nothing() {
+    let config = ServerConfig::default();
+    let mut hs = ServerHandshake::new(&config);
+    let head = r0_plus(
+        "Sec-WebSocket-Protocol: chat, superchat\r\n\
+         Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\
+         Origin: http://example.com",
+    );
+    let first = match hs.handle_input(head.as_bytes()) {
+        Ok(Decoded::Complete((req, used))) => {
+            assert_eq!(used, head.len());
+            format!("{req:?}")
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        first.contains("superchat") && first.contains("client_max_window_bits"),
+        "{first}"
+    );
+    // The second call builds the kept copy, the third reads it: both equal the first, and
+    // bytes pushed after the head are not the handshake's.
+    for _ in 0..2 {
+        match hs.handle_input(b"\x81\x85more") {
+            Ok(Decoded::Complete((req, used))) => {
+                assert_eq!(used, 0);
+                assert_eq!(format!("{req:?}"), first);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

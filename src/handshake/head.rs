@@ -68,7 +68,10 @@ pub(crate) struct HeadReader<T, E> {
 #[derive(Debug)]
 enum ReadState<T, E> {
     Reading,
-    Done(T),
+    /// Complete. What is kept of the value is made on the first call after the one that
+    /// completed (which parses once more, then never again): the common caller asks once, and
+    /// pays nothing for the cache.
+    Done(Option<T>),
     Failed(E),
 }
 
@@ -105,12 +108,31 @@ impl<T, E: Clone> HeadReader<T, E> {
         parse: impl FnOnce(&'h [u8], usize) -> Result<Decoded<(R, usize)>, E>,
         over_limit: impl FnOnce(&HeadBuffer) -> Option<E>,
     ) -> Result<Decoded<(R, usize)>, E> {
-        if !matches!(self.state, ReadState::Reading) {
-            return match &self.state {
-                ReadState::Done(kept) => Ok(Decoded::Complete((R::again(kept, &self.head.buf), 0))),
-                ReadState::Failed(e) => Err(e.clone()),
-                ReadState::Reading => Ok(Decoded::Incomplete { needed: 1 }),
-            };
+        match &self.state {
+            ReadState::Reading => {}
+            ReadState::Done(Some(_)) => {
+                // Borrowed again, for 'h, only on this path (today's borrow checker rejects
+                // the binding in the `match` above: the assignments below would conflict).
+                let ReadState::Done(Some(kept)) = &self.state else {
+                    return Ok(Decoded::Incomplete { needed: 1 }); // not reached: matched above
+                };
+                return Ok(Decoded::Complete((R::again(kept, &self.head.buf), 0)));
+            }
+            ReadState::Done(None) => {
+                let head: &'h [u8] = &self.head.buf;
+                return match parse(head, 0) {
+                    Ok(Decoded::Complete((mut value, _))) => {
+                        self.state = ReadState::Done(Some(value.keep(head)));
+                        if let ReadState::Done(Some(kept)) = &self.state {
+                            value.lend(kept);
+                        }
+                        Ok(Decoded::Complete((value, 0)))
+                    }
+                    // The same bytes parsed to a value before, and parsing is deterministic.
+                    _ => Ok(Decoded::Incomplete { needed: 1 }),
+                };
+            }
+            ReadState::Failed(e) => return Err(e.clone()),
         }
         let old = self.head.buf.len();
         let line_ended = self.head.push(input, max_head_bytes).line_ended;
@@ -121,11 +143,8 @@ impl<T, E: Clone> HeadReader<T, E> {
             Ok(Decoded::Incomplete { needed: 1 })
         };
         let e = match outcome {
-            Ok(Decoded::Complete((mut value, len))) => {
-                self.state = ReadState::Done(value.keep(head));
-                if let ReadState::Done(kept) = &self.state {
-                    value.lend(kept);
-                }
+            Ok(Decoded::Complete((value, len))) => {
+                self.state = ReadState::Done(None);
                 return Ok(Decoded::Complete((value, len.saturating_sub(old))));
             }
             Ok(Decoded::Incomplete { .. }) => match over_limit(&self.head) {
