@@ -3,13 +3,17 @@
 //! differs.
 //!
 //! ```text
-//! loadgen --conns N --size BYTES [--warmup S] [--duration S] [--server-pid PID] ADDR
+//! loadgen --conns N --size BYTES [--kind binary|text] [--warmup S] [--duration S]
+//!         [--server-pid PID] ADDR
 //! loadgen --check ADDR
 //! ```
 //!
-//! Each of the N connections does request/response round trips: it sends one binary message of
-//! BYTES bytes (masked, fresh key each time) and waits for its echo, which is checked (opcode,
-//! length, every byte), then sends the next. After `--warmup` seconds (default 1) a window of
+//! Each of the N connections does request/response round trips: it sends one message of BYTES
+//! bytes (masked, fresh key each time) and waits for its echo, which is checked (opcode,
+//! length, every byte), then sends the next. `--kind binary` (the default) sends Binary
+//! messages of varied bytes; `--kind text` sends Text messages of valid UTF-8, mostly ASCII
+//! with a multi-byte character in every 40 bytes (`wswire_e2e_benches::text_payload`), and
+//! the echo must come back as Text. After `--warmup` seconds (default 1) a window of
 //! `--duration` seconds (default 3) is measured: round trips completing inside it give msgs/s
 //! and the latency percentiles (send → echo fully read). With `--server-pid`, the server's CPU
 //! time (utime + stime of `/proc/PID/stat`, in clock ticks of 10 ms; and, as a finer
@@ -20,8 +24,9 @@
 //! Output: one line `RESULT key=value ...` for the driver script (`run.sh`).
 //!
 //! `--check` instead verifies the server's behaviour once: text echoed as text, binary as
-//! binary, a fragmented text message echoed whole, large messages, a ping answered, and the
-//! close handshake.
+//! binary, the benchmark's own text and binary payloads at every size of the default matrix,
+//! a fragmented text message echoed whole, large messages, a ping answered, and the close
+//! handshake.
 
 use std::io;
 use std::sync::Arc;
@@ -29,6 +34,7 @@ use std::time::{Duration, Instant};
 
 use fastwebsockets::{FragmentCollector, Frame, OpCode, Payload, Role, WebSocket, WebSocketError};
 use tokio::net::TcpStream;
+use wswire_e2e_benches::Kind;
 
 type Ws = FragmentCollector<TcpStream>;
 
@@ -39,6 +45,7 @@ struct Args {
     addr: String,
     conns: usize,
     size: usize,
+    kind: Kind,
     warmup: f64,
     duration: f64,
     server_pid: Option<u32>,
@@ -50,6 +57,7 @@ fn parse_args() -> Result<Args, String> {
         addr: "127.0.0.1:9001".to_owned(),
         conns: 1,
         size: 20,
+        kind: Kind::Binary,
         warmup: 1.0,
         duration: 3.0,
         server_pid: None,
@@ -61,6 +69,7 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--conns" => a.conns = value("--conns")?.parse().map_err(|e| format!("{e}"))?,
             "--size" => a.size = value("--size")?.parse().map_err(|e| format!("{e}"))?,
+            "--kind" => a.kind = value("--kind")?.parse()?,
             "--warmup" => a.warmup = value("--warmup")?.parse().map_err(|e| format!("{e}"))?,
             "--duration" => {
                 a.duration = value("--duration")?.parse().map_err(|e| format!("{e}"))?;
@@ -89,12 +98,6 @@ async fn connect(addr: &str) -> io::Result<Ws> {
     )))
 }
 
-/// The payload every message carries: varied bytes, so that a server echoing the wrong bytes
-/// is caught.
-fn pattern(size: usize) -> Vec<u8> {
-    (0..size).map(|i| (i * 7 + i / 251) as u8).collect()
-}
-
 /// One round trip's record: when it completed, and how long it took.
 #[derive(Clone, Copy)]
 struct Sample {
@@ -103,7 +106,16 @@ struct Sample {
 }
 
 /// Round trips on one connection until `end`.
-async fn drive(mut ws: Ws, pristine: Arc<Vec<u8>>, end: Instant) -> Result<Vec<Sample>, String> {
+async fn drive(
+    mut ws: Ws,
+    kind: Kind,
+    pristine: Arc<Vec<u8>>,
+    end: Instant,
+) -> Result<Vec<Sample>, String> {
+    let opcode = match kind {
+        Kind::Binary => OpCode::Binary,
+        Kind::Text => OpCode::Text,
+    };
     let mut send = vec![0u8; pristine.len()];
     let mut samples = Vec::with_capacity(1 << 16);
     loop {
@@ -113,14 +125,15 @@ async fn drive(mut ws: Ws, pristine: Arc<Vec<u8>>, end: Instant) -> Result<Vec<S
         }
         // The client masks in place, so refill the send buffer each time.
         send.copy_from_slice(&pristine);
-        ws.write_frame(Frame::binary(Payload::BorrowedMut(&mut send)))
+        let frame = Frame::new(true, opcode, None, Payload::BorrowedMut(&mut send));
+        ws.write_frame(frame)
             .await
             .map_err(|e| format!("write: {e}"))?;
         let frame = ws.read_frame().await.map_err(|e| format!("read: {e}"))?;
         let done = Instant::now();
-        if frame.opcode != OpCode::Binary || frame.payload[..] != pristine[..] {
+        if frame.opcode != opcode || frame.payload[..] != pristine[..] {
             return Err(format!(
-                "bad echo: {:?} of {} bytes (expected Binary of {})",
+                "bad echo: {:?} of {} bytes (expected {opcode:?} of {})",
                 frame.opcode,
                 frame.payload.len(),
                 pristine.len()
@@ -223,10 +236,10 @@ async fn bench(a: &Args) -> Result<(), String> {
         Ok((first, last))
     });
 
-    let pristine = Arc::new(pattern(a.size));
+    let pristine = Arc::new(wswire_e2e_benches::payload(a.kind, a.size));
     let tasks: Vec<_> = conns
         .into_iter()
-        .map(|ws| tokio::spawn(drive(ws, Arc::clone(&pristine), end)))
+        .map(|ws| tokio::spawn(drive(ws, a.kind, Arc::clone(&pristine), end)))
         .collect();
     // Await the connections first: joining the marker thread would block the runtime.
     let mut all = Vec::with_capacity(tasks.len());
@@ -261,10 +274,11 @@ async fn bench(a: &Args) -> Result<(), String> {
     let min_conn = per_conn.iter().min().copied().unwrap_or(0);
     let max_conn = per_conn.iter().max().copied().unwrap_or(0);
     println!(
-        "RESULT conns={} size={} secs={secs:.3} msgs={msgs} msgs_per_s={:.0} p50_us={:.1} \
-         p99_us={:.1} max_us={:.1} server_cpu_ticks={ticks} server_cpu_s={cpu_s:.2} \
+        "RESULT kind={} conns={} size={} secs={secs:.3} msgs={msgs} msgs_per_s={:.0} \
+         p50_us={:.1} p99_us={:.1} max_us={:.1} server_cpu_ticks={ticks} server_cpu_s={cpu_s:.2} \
          server_cpu_util={:.3} cpu_us_per_msg={:.3} sched_us_per_msg={:.3} \
          msgs_per_conn_min={min_conn} msgs_per_conn_max={max_conn}",
+        a.kind.name(),
         a.conns,
         a.size,
         msgs as f64 / secs,
@@ -305,7 +319,7 @@ async fn check(addr: &str) -> Result<(), String> {
         .map_err(w)?;
     expect(&mut ws, OpCode::Text, &text, "small text echoed as text").await?;
 
-    let bin = pattern(300);
+    let bin = wswire_e2e_benches::binary_payload(300);
     ws.write_frame(Frame::binary(Payload::Owned(bin.clone())))
         .await
         .map_err(w)?;
@@ -317,11 +331,24 @@ async fn check(addr: &str) -> Result<(), String> {
         .map_err(w)?;
     expect(&mut ws, OpCode::Text, &big_text, "100 KB text").await?;
 
-    let big_bin = pattern(1 << 20);
+    let big_bin = wswire_e2e_benches::binary_payload(1 << 20);
     ws.write_frame(Frame::binary(Payload::Owned(big_bin.clone())))
         .await
         .map_err(w)?;
     expect(&mut ws, OpCode::Binary, &big_bin, "1 MiB binary").await?;
+
+    // The benchmark's own payloads, as `drive` sends them, at every size of the default
+    // matrix (and a few around the 40-byte blocks of the text pattern).
+    for size in [0, 1, 19, 20, 21, 125, 126, 1024, 16384, 65535, 65536] {
+        for (kind, opcode) in [(Kind::Binary, OpCode::Binary), (Kind::Text, OpCode::Text)] {
+            let pristine = wswire_e2e_benches::payload(kind, size);
+            let mut send = pristine.clone();
+            let frame = Frame::new(true, opcode, None, Payload::BorrowedMut(&mut send));
+            ws.write_frame(frame).await.map_err(w)?;
+            let what = format!("{} payload of {size} B echoed as {opcode:?}", kind.name());
+            expect(&mut ws, opcode, &pristine, &what).await?;
+        }
+    }
 
     // A text message in three fragments, split inside a code point.
     let whole = "fragmented ✓ message".as_bytes();
