@@ -16,10 +16,11 @@
 //! the echo must come back as Text. After `--warmup` seconds (default 1) a window of
 //! `--duration` seconds (default 3) is measured: round trips completing inside it give msgs/s
 //! and the latency percentiles (send → echo fully read). With `--server-pid`, the server's CPU
-//! time (utime + stime of `/proc/PID/stat`, in clock ticks of 10 ms; and, as a finer
-//! cross-check, the sum of `/proc/PID/task/*/schedstat` run times in ns) is read by a separate
-//! thread at the exact start and end of the window, and divided by the round trips completed
-//! in between: server CPU per echoed message.
+//! time is read by a separate thread at the exact start and end of the window: utime and
+//! stime (user and system time) of `/proc/PID/stat`, which sum all the process's threads,
+//! live and exited, in clock ticks of 10 ms; and, as a finer cross-check of their total, the
+//! sum of `/proc/PID/task/*/schedstat` run times in ns. Each difference is divided by the
+//! round trips completed in between: server CPU per echoed message, user, system and total.
 //!
 //! Output: one line `RESULT key=value ...` for the driver script (`run.sh`).
 //!
@@ -149,8 +150,8 @@ async fn drive(
     Ok(samples)
 }
 
-/// utime + stime of the process, in clock ticks.
-fn cpu_ticks(pid: u32) -> io::Result<u64> {
+/// utime and stime of the process (all its threads, live and exited), in clock ticks.
+fn cpu_ticks(pid: u32) -> io::Result<(u64, u64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
     // Fields after the command name (which may hold spaces) start at field 3 (state);
     // utime and stime are fields 14 and 15.
@@ -165,13 +166,16 @@ fn cpu_ticks(pid: u32) -> io::Result<u64> {
             .and_then(|f| f.parse().ok())
             .ok_or_else(|| io::Error::other("bad /proc/PID/stat field"))
     };
-    Ok(num(11)? + num(12)?)
+    Ok((num(11)?, num(12)?))
 }
 
-/// Time on CPU of all the process's threads, in ns (first field of each task's schedstat).
-fn sched_ns(pid: u32) -> io::Result<u64> {
+/// Time on CPU of all the process's live threads, in ns (first field of each task's
+/// schedstat), and how many threads there are.
+fn sched_ns(pid: u32) -> io::Result<(u64, usize)> {
     let mut total = 0;
+    let mut threads = 0;
     for entry in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        threads += 1;
         let path = entry?.path().join("schedstat");
         if let Ok(s) = std::fs::read_to_string(path) {
             total += s
@@ -181,26 +185,30 @@ fn sched_ns(pid: u32) -> io::Result<u64> {
                 .unwrap_or(0);
         }
     }
-    Ok(total)
+    Ok((total, threads))
 }
 
 /// The server's CPU counters at one instant.
 #[derive(Clone, Copy)]
 struct CpuMark {
     at: Instant,
-    ticks: u64,
+    user_ticks: u64,
+    sys_ticks: u64,
     sched_ns: u64,
+    threads: usize,
 }
 
 fn mark(pid: Option<u32>) -> io::Result<CpuMark> {
-    let (ticks, sched) = match pid {
+    let ((user_ticks, sys_ticks), (sched, threads)) = match pid {
         Some(p) => (cpu_ticks(p)?, sched_ns(p)?),
-        None => (0, 0),
+        None => ((0, 0), (0, 0)),
     };
     Ok(CpuMark {
         at: Instant::now(),
-        ticks,
+        user_ticks,
+        sys_ticks,
         sched_ns: sched,
+        threads,
     })
 }
 
@@ -268,15 +276,21 @@ async fn bench(a: &Args) -> Result<(), String> {
     }
     rtts.sort_unstable();
     let secs = (last.at - first.at).as_secs_f64();
-    let ticks = last.ticks - first.ticks;
+    let user_ticks = last.user_ticks - first.user_ticks;
+    let sys_ticks = last.sys_ticks - first.sys_ticks;
+    let ticks = user_ticks + sys_ticks;
     let cpu_s = ticks as f64 / CLOCK_TICKS_PER_SEC;
+    let us_per_msg = |ticks: u64| ticks as f64 / CLOCK_TICKS_PER_SEC * 1e6 / msgs as f64;
     let sched_s = (last.sched_ns - first.sched_ns) as f64 / 1e9;
     let min_conn = per_conn.iter().min().copied().unwrap_or(0);
     let max_conn = per_conn.iter().max().copied().unwrap_or(0);
+    // cpu_us_per_msg = user_us_per_msg + sys_us_per_msg (the same ticks).
     println!(
         "RESULT kind={} conns={} size={} secs={secs:.3} msgs={msgs} msgs_per_s={:.0} \
-         p50_us={:.1} p99_us={:.1} max_us={:.1} server_cpu_ticks={ticks} server_cpu_s={cpu_s:.2} \
-         server_cpu_util={:.3} cpu_us_per_msg={:.3} sched_us_per_msg={:.3} \
+         p50_us={:.1} p99_us={:.1} max_us={:.1} server_user_ticks={user_ticks} \
+         server_sys_ticks={sys_ticks} server_cpu_ticks={ticks} server_cpu_s={cpu_s:.2} \
+         server_cpu_util={:.3} user_us_per_msg={:.3} sys_us_per_msg={:.3} \
+         cpu_us_per_msg={:.3} sched_us_per_msg={:.3} server_threads={} \
          msgs_per_conn_min={min_conn} msgs_per_conn_max={max_conn}",
         a.kind.name(),
         a.conns,
@@ -286,8 +300,11 @@ async fn bench(a: &Args) -> Result<(), String> {
         percentile(&rtts, 99.0) / 1e3,
         *rtts.last().unwrap_or(&0) as f64 / 1e3,
         cpu_s / secs,
-        cpu_s * 1e6 / msgs as f64,
+        us_per_msg(user_ticks),
+        us_per_msg(sys_ticks),
+        us_per_msg(ticks),
         sched_s * 1e6 / msgs as f64,
+        last.threads.max(first.threads),
     );
     Ok(())
 }
