@@ -17,7 +17,7 @@
 # (interleaved, not one server's whole matrix after another's), so a change of machine load
 # hits them alike; with ROUNDS > 1 the whole matrix is repeated and each number is the median
 # over the rounds. Raw lines go to $OUT/raw.txt, the table (table.py) to stdout and
-# $OUT/table.md.
+# $OUT/table.md, the chart (chart.py) to $OUT/e2e.svg.
 #
 # Environment: CONNS (default "1 16 100"), SIZES (default "20 1024 16384 65536"), KINDS
 # (default "binary text"), WARMUP (1), DURATION (3), ROUNDS (2), SERVERS (default "wswire
@@ -149,4 +149,5 @@ done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/raw.txt" >&2
 
 python3 "$HERE/table.py" "$OUT/raw.txt" "$SERVERS" | tee "$OUT/table.md"
-echo "raw results: $OUT/raw.txt; table: $OUT/table.md" >&2
+python3 "$HERE/chart.py" "$OUT/raw.txt" "$OUT/e2e.svg"
+echo "raw results: $OUT/raw.txt; table: $OUT/table.md; chart: $OUT/e2e.svg" >&2
