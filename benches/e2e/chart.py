@@ -33,7 +33,7 @@ FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"'
 PLOT_W, PLOT_H = 260, 200
 PAD_L, PAD_R, PAD_T, PAD_B = 52, 16, 30, 58
 PANEL_W, PANEL_H = PAD_L + PLOT_W + PAD_R, PAD_T + PLOT_H + PAD_B
-MARGIN_L, MARGIN_R, HEAD, FOOT = 20, 20, 120, 44
+MARGIN_L, MARGIN_R, HEAD, FOOT = 20, 20, 120, 62
 
 
 def nice_step(span, ticks=4):
@@ -178,19 +178,17 @@ def render(header, summary, servers):
         for si, size in enumerate(sizes):
             panel(out, MARGIN_L + si * PANEL_W, HEAD + ki * PANEL_H, summary, servers, kind,
                   size, conns_list)
-    rounds = sorted({s["rounds"] for s in summary.values()})
-    out.append(text(
-        MARGIN_L, height - 24,
-        f"Server pinned to one core, load generator on the other; request/response round trips. "
-        f"CPU: utime and stime of /proc/PID/stat over the measured window (10 ms ticks), "
-        f"÷ round trips; the round with the median total of {'/'.join(map(str, rounds))} "
-        f"round(s).", size=10, fill="#495057"))
-    out.append(text(
-        MARGIN_L, height - 10,
-        "Under each group: wswire's total CPU per message ÷ the best (lowest) peer's: fws = "
-        "fastwebsockets, tws = tokio-websockets, tt = tokio-tungstenite. Each panel has its own "
-        "y scale.",
-        size=10, fill="#495057"))
+    rounds = "/".join(map(str, sorted({s["rounds"] for s in summary.values()})))
+    notes = [
+        "Server pinned to one core, the load generator on the other; request/response round "
+        "trips, one message in flight per connection.",
+        "CPU: utime (user) and stime (sys) of /proc/PID/stat over the measured window (10 ms "
+        f"ticks) ÷ round trips; median of {rounds} round(s) (the round with the median total).",
+        "Under each group: wswire's total ÷ the best (lowest) peer's; fws = fastwebsockets, "
+        "tws = tokio-websockets, tt = tokio-tungstenite. Each panel has its own y scale.",
+    ]
+    for i, note in enumerate(notes):
+        out.append(text(MARGIN_L, height - FOOT + 20 + 14 * i, note, size=10, fill="#495057"))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
