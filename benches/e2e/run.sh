@@ -104,7 +104,8 @@ start_server() {
 
 {
     echo "# $(date -u +%FT%TZ) $(uname -r) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
-    echo "# wswire $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src examples || echo ' (+ uncommitted changes in src/ or examples/)')"
+    # The server is wswire-async's example on the core: both crates' sources count.
+    echo "# wswire $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src examples wswire-async/src wswire-async/examples || echo ' (+ uncommitted changes in src/, examples/ or wswire-async/)')"
     echo "# conns=[$CONNS] sizes=[$SIZES] kinds=[$KINDS] warmup=${WARMUP}s duration=${DURATION}s rounds=$ROUNDS"
     echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$OUT/raw.txt" >&2
