@@ -3,7 +3,7 @@
 # on fastwebsockets, tokio-websockets and tokio-tungstenite, all driven by the same load
 # generator (src/bin/loadgen.rs, a fastwebsockets client).
 #
-#   benches/e2e/run.sh                 # full matrix, ~15 minutes
+#   benches/e2e/run.sh                 # full matrix (192 runs), ~13 minutes
 #   CONNS="16" SIZES="1024" ROUNDS=1 benches/e2e/run.sh     # one cell, both kinds
 #
 # For every (conns, size, kind) cell, each server in turn: the server is started pinned to core 0
