@@ -17,6 +17,8 @@ import os
 import sys
 from xml.sax.saxutils import escape
 
+# No __pycache__ left in the source tree by the import below.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import table  # noqa: E402  (benches/e2e/table.py: the raw lines' parsing and medians)
 
