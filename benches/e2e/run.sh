@@ -3,23 +3,27 @@
 # on fastwebsockets, tokio-websockets and tokio-tungstenite, all driven by the same load
 # generator (src/bin/loadgen.rs, a fastwebsockets client).
 #
-#   benches/e2e/run.sh                 # full matrix, ~8 minutes
-#   CONNS="16" SIZES="1024" ROUNDS=1 benches/e2e/run.sh     # one cell
+#   benches/e2e/run.sh                 # full matrix (192 runs), ~13 minutes
+#   CONNS="16" SIZES="1024" ROUNDS=1 benches/e2e/run.sh     # one cell, both kinds
 #
-# For every (conns, size) cell, each server in turn: the server is started pinned to core 0
+# For every (conns, size, kind) cell, each server in turn: the server is started pinned to core 0
 # (`taskset -c 0`, a tokio current-thread runtime: one core), the load generator pinned to core
-# 1. After WARMUP seconds, the load generator marks a window of DURATION seconds; at its exact
-# start and end it reads the server's utime+stime from /proc/<server pid>/stat (a separate
-# thread, so the marks are on time), and divides the difference by the round trips completed
-# inside the window: server CPU µs per echoed message. The servers of one cell run back to
-# back (interleaved, not one server's whole matrix after another's), so a change of machine
-# load hits them alike; with ROUNDS > 1 the whole matrix is repeated and each number is the
-# median over the rounds. Raw lines go to $OUT/raw.txt, the table to stdout and $OUT/table.md.
+# 1. The kind is binary (Binary messages) or text (Text messages of valid, mostly ASCII UTF-8,
+# echoed as Text). After WARMUP seconds, the load generator marks a window of DURATION
+# seconds; at its exact start and end it reads the server's utime and stime (user and system
+# time) from /proc/<server pid>/stat (a separate thread, so the marks are on time; 10 ms
+# ticks), and divides the differences by the round trips completed inside the window: server
+# CPU µs per echoed message, user, sys and total. The servers of one cell run back to back
+# (interleaved, not one server's whole matrix after another's), so a change of machine load
+# hits them alike; with ROUNDS > 1 the whole matrix is repeated and each number is the median
+# over the rounds. Raw lines go to $OUT/raw.txt, the table (table.py) to stdout and
+# $OUT/table.md, the chart (chart.py) to $OUT/e2e.svg.
 #
-# Environment: CONNS (default "1 16 100"), SIZES (default "20 1024 16384 65536"), WARMUP (1),
-# DURATION (3), ROUNDS (2), SERVERS (default "wswire fastwebsockets tokio-websockets
-# tokio-tungstenite"), CARGO_TARGET_DIR (/work/target-e2e), WSWIRE_TARGET_DIR
-# (/work/target-e2e-main), OUT (a new temporary directory), CARGO_BUILD_JOBS (1).
+# Environment: CONNS (default "1 16 100"), SIZES (default "20 1024 16384 65536"), KINDS
+# (default "binary text"), WARMUP (1), DURATION (3), ROUNDS (2), SERVERS (default "wswire
+# fastwebsockets tokio-websockets tokio-tungstenite"), CARGO_TARGET_DIR (/work/target-e2e),
+# WSWIRE_TARGET_DIR (/work/target-e2e-main), OUT (a new temporary directory),
+# CARGO_BUILD_JOBS (1).
 # Traffic stays on 127.0.0.1; every wait is bounded; all processes are killed on exit.
 set -euo pipefail
 
@@ -27,6 +31,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CONNS=${CONNS:-"1 16 100"}
 SIZES=${SIZES:-"20 1024 16384 65536"}
+KINDS=${KINDS:-"binary text"}
 WARMUP=${WARMUP:-1}
 DURATION=${DURATION:-3}
 ROUNDS=${ROUNDS:-2}
@@ -34,6 +39,12 @@ SERVERS=${SERVERS:-"wswire fastwebsockets tokio-websockets tokio-tungstenite"}
 export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1}
 E2E_TARGET=${CARGO_TARGET_DIR:-/work/target-e2e}
 WSWIRE_TARGET=${WSWIRE_TARGET_DIR:-/work/target-e2e-main}
+for kind in $KINDS; do
+    case "$kind" in
+        binary | text) ;;
+        *) echo "KINDS: unknown kind $kind (binary or text)" >&2; exit 2 ;;
+    esac
+done
 OUT=${OUT:-$(mktemp -d /tmp/wswire-e2e.XXXXXX)}
 mkdir -p "$OUT"
 SERVER_CORE=0
@@ -93,12 +104,14 @@ start_server() {
 
 {
     echo "# $(date -u +%FT%TZ) $(uname -r) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
-    echo "# wswire $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src examples || echo ' (+ uncommitted changes in src/ or examples/)')"
-    echo "# conns=[$CONNS] sizes=[$SIZES] warmup=${WARMUP}s duration=${DURATION}s rounds=$ROUNDS"
+    # The server is wswire-async's example on the core: both crates' sources count.
+    echo "# wswire $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src examples wswire-async/src wswire-async/examples || echo ' (+ uncommitted changes in src/, examples/ or wswire-async/)')"
+    echo "# conns=[$CONNS] sizes=[$SIZES] kinds=[$KINDS] warmup=${WARMUP}s duration=${DURATION}s rounds=$ROUNDS"
     echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$OUT/raw.txt" >&2
 
-# Behaviour first: text as text, binary as binary, fragments, ping, close.
+# Behaviour first: text as text, binary as binary (the benchmark's payloads of both kinds at
+# every size among them), fragments, ping, close.
 for server in $SERVERS; do
     PORT=$((PORT + 1))
     start_server "$server"
@@ -115,72 +128,27 @@ limit=$(awk -v w="$WARMUP" -v d="$DURATION" 'BEGIN { print int(w + d + 30) }')
 for round in $(seq "$ROUNDS"); do
     for conns in $CONNS; do
         for size in $SIZES; do
-            for server in $SERVERS; do
-                PORT=$((PORT + 1))
-                start_server "$server"
-                line=$(timeout "$limit" taskset -c "$CLIENT_CORE" "$LOADGEN" \
-                    --conns "$conns" --size "$size" --warmup "$WARMUP" --duration "$DURATION" \
-                    --server-pid "$SERVER_PID" "127.0.0.1:$PORT" | grep '^RESULT') || {
-                    echo "load generator failed: $server conns=$conns size=$size" >&2
-                    exit 1
-                }
-                cleanup
-                echo "round=$round server=$server load1=$(cut -d' ' -f1 /proc/loadavg) ${line#RESULT }" |
-                    tee -a "$OUT/raw.txt" >&2
+            for kind in $KINDS; do
+                for server in $SERVERS; do
+                    PORT=$((PORT + 1))
+                    start_server "$server"
+                    line=$(timeout "$limit" taskset -c "$CLIENT_CORE" "$LOADGEN" \
+                        --conns "$conns" --size "$size" --kind "$kind" --warmup "$WARMUP" \
+                        --duration "$DURATION" --server-pid "$SERVER_PID" "127.0.0.1:$PORT" |
+                        grep '^RESULT') || {
+                        echo "load generator failed: $server kind=$kind conns=$conns size=$size" >&2
+                        exit 1
+                    }
+                    cleanup
+                    echo "round=$round server=$server load1=$(cut -d' ' -f1 /proc/loadavg) ${line#RESULT }" |
+                        tee -a "$OUT/raw.txt" >&2
+                done
             done
         done
     done
 done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/raw.txt" >&2
 
-python3 - "$OUT/raw.txt" "$SERVERS" <<'EOF' | tee "$OUT/table.md"
-import statistics, sys
-
-raw, servers = sys.argv[1], sys.argv[2].split()
-runs = {}
-for line in open(raw):
-    if line.startswith("#"):
-        continue
-    kv = dict(f.split("=", 1) for f in line.split())
-    key = (kv["server"], int(kv["conns"]), int(kv["size"]))
-    runs.setdefault(key, []).append(kv)
-
-def med(key, field):
-    return statistics.median(float(r[field]) for r in runs[key])
-
-def size_name(n):
-    return f"{n // 1024} KiB" if n >= 1024 and n % 1024 == 0 else f"{n} B"
-
-cells = sorted({(c, s) for (_, c, s) in runs})
-print("| server | conns | size | msgs/s | p50 µs | p99 µs | server CPU µs/msg | CPU/msg ÷ fastwebsockets |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-for c, s in cells:
-    fws = ("fastwebsockets", c, s)
-    for srv in servers:
-        k = (srv, c, s)
-        if k not in runs:
-            continue
-        cpu = med(k, "cpu_us_per_msg")
-        ratio = f"{cpu / med(fws, 'cpu_us_per_msg'):.2f}" if fws in runs else "–"
-        print(f"| {srv} | {c} | {size_name(s)} | {med(k, 'msgs_per_s'):,.0f} | "
-              f"{med(k, 'p50_us'):.0f} | {med(k, 'p99_us'):.0f} | {cpu:.2f} | {ratio} |")
-
-if any(k[0] == "wswire" for k in runs) and any(k[0] == "fastwebsockets" for k in runs):
-    print()
-    print("Target (issue 5): wswire server CPU/msg ≤ 0.8× fastwebsockets' and p99 no worse, "
-          "at 16 and 100 connections.")
-    print()
-    print("| conns | size | CPU/msg ratio | p99 ratio | verdict |")
-    print("| ---: | ---: | ---: | ---: | --- |")
-    for c, s in cells:
-        w, f = ("wswire", c, s), ("fastwebsockets", c, s)
-        if c not in (16, 100) or w not in runs or f not in runs:
-            continue
-        cr = med(w, "cpu_us_per_msg") / med(f, "cpu_us_per_msg")
-        pr = med(w, "p99_us") / med(f, "p99_us")
-        ok = cr <= 0.8 and pr <= 1.0
-        why = [] if ok else (["CPU"] if cr > 0.8 else []) + (["p99"] if pr > 1.0 else [])
-        print(f"| {c} | {size_name(s)} | {cr:.2f} | {pr:.2f} | "
-              f"{'met' if ok else 'missed (' + ', '.join(why) + ')'} |")
-EOF
-echo "raw results: $OUT/raw.txt" >&2
+python3 "$HERE/table.py" "$OUT/raw.txt" "$SERVERS" | tee "$OUT/table.md"
+python3 "$HERE/chart.py" "$OUT/raw.txt" "$OUT/e2e.svg"
+echo "raw results: $OUT/raw.txt; table: $OUT/table.md; chart: $OUT/e2e.svg" >&2

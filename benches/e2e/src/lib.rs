@@ -2,7 +2,7 @@
 //! servers (the listen address is the last argument), the runtime they all use, and a minimal
 //! raw-stream opening handshake (RFC 6455 §4) for the fastwebsockets server and for the load
 //! generator's client, so that both run on a bare `TcpStream` with no HTTP framework between
-//! the socket and the WebSocket.
+//! the socket and the WebSocket; and the payloads the load generator sends.
 
 use std::io::{self, ErrorKind};
 
@@ -130,6 +130,89 @@ pub async fn client_handshake(stream: &mut TcpStream, host: &str) -> io::Result<
     Ok(())
 }
 
+/// The kind of data message the load generator sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Binary opcode, [`binary_payload`].
+    Binary,
+    /// Text opcode, [`text_payload`].
+    Text,
+}
+
+impl Kind {
+    /// `binary` or `text`, as on the command line and in the result lines.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Binary => "binary",
+            Kind::Text => "text",
+        }
+    }
+}
+
+impl std::str::FromStr for Kind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "binary" => Ok(Kind::Binary),
+            "text" => Ok(Kind::Text),
+            _ => Err(format!("unknown kind {s:?} (binary or text)")),
+        }
+    }
+}
+
+/// A binary payload of `size` bytes: varied bytes, so that a server echoing the wrong bytes is
+/// caught.
+pub fn binary_payload(size: usize) -> Vec<u8> {
+    (0..size).map(|i| (i * 7 + i / 251) as u8).collect()
+}
+
+/// Where a multi-byte character sits in each 40-byte block of [`text_payload`]: early enough
+/// that a 20-byte message holds one.
+const TEXT_BLOCK: usize = 40;
+const TEXT_MULTIBYTE_AT: usize = 18;
+/// The multi-byte characters, in turn: 2, 3, 2, 3 and 4 bytes of UTF-8.
+const TEXT_MULTIBYTE: [char; 5] = ['é', '✓', 'ü', '€', '𝄞'];
+
+/// A text payload of exactly `size` bytes: valid UTF-8, mostly printable ASCII (varied, so that
+/// wrong bytes are caught) with one multi-byte character in every 40-byte block (é, ✓, ü, €,
+/// 𝄞 in turn: 2 to 4 bytes). A character that would cross `size` is left out and the rest
+/// padded with ASCII, so the message ends on a character boundary.
+pub fn text_payload(size: usize) -> Vec<u8> {
+    let mut s = String::with_capacity(size + 4);
+    let mut block = 0;
+    while s.len() < size {
+        let start = s.len();
+        while s.len() - start < TEXT_MULTIBYTE_AT {
+            let i = s.len();
+            s.push(char::from(b'!' + ((i * 7 + i / 97) % 94) as u8));
+        }
+        s.push(TEXT_MULTIBYTE[block % TEXT_MULTIBYTE.len()]);
+        while s.len() - start < TEXT_BLOCK {
+            let i = s.len();
+            s.push(char::from(b'!' + ((i * 7 + i / 97) % 94) as u8));
+        }
+        block += 1;
+    }
+    let mut end = size;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    while s.len() < size {
+        s.push('.');
+    }
+    s.into_bytes()
+}
+
+/// The payload of a message of `kind` and `size` bytes.
+pub fn payload(kind: Kind, size: usize) -> Vec<u8> {
+    match kind {
+        Kind::Binary => binary_payload(size),
+        Kind::Text => text_payload(size),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -138,5 +221,34 @@ mod tests {
             super::accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="),
             "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
         );
+    }
+
+    #[test]
+    fn text_payload_is_exact_mostly_ascii_utf8() {
+        for size in (0..200).chain([1024, 16384, 65536, 1 << 20]) {
+            let p = super::text_payload(size);
+            assert_eq!(p.len(), size, "size {size}");
+            let s = std::str::from_utf8(&p).expect("valid UTF-8");
+            let multibyte = s.chars().filter(|c| !c.is_ascii()).count();
+            // One multi-byte character per 40-byte block that reaches past byte 22.
+            if size >= 20 {
+                assert!(multibyte >= 1, "size {size}");
+            }
+            assert!(multibyte <= size / 40 + 1, "size {size}");
+            assert!(s.chars().all(|c| !c.is_control()), "size {size}");
+        }
+        let s = String::from_utf8(super::text_payload(200)).unwrap();
+        assert!(s.contains('é') && s.contains('✓') && s.contains('𝄞'));
+    }
+
+    #[test]
+    fn binary_payload_is_exact() {
+        assert_eq!(super::binary_payload(65536).len(), 65536);
+        assert_eq!(
+            super::payload(super::Kind::Binary, 300),
+            super::binary_payload(300)
+        );
+        assert_eq!("text".parse(), Ok(super::Kind::Text));
+        assert!("utf8".parse::<super::Kind>().is_err());
     }
 }

@@ -3,25 +3,31 @@
 //! differs.
 //!
 //! ```text
-//! loadgen --conns N --size BYTES [--warmup S] [--duration S] [--server-pid PID] ADDR
+//! loadgen --conns N --size BYTES [--kind binary|text] [--warmup S] [--duration S]
+//!         [--server-pid PID] ADDR
 //! loadgen --check ADDR
 //! ```
 //!
-//! Each of the N connections does request/response round trips: it sends one binary message of
-//! BYTES bytes (masked, fresh key each time) and waits for its echo, which is checked (opcode,
-//! length, every byte), then sends the next. After `--warmup` seconds (default 1) a window of
+//! Each of the N connections does request/response round trips: it sends one message of BYTES
+//! bytes (masked, fresh key each time) and waits for its echo, which is checked (opcode,
+//! length, every byte), then sends the next. `--kind binary` (the default) sends Binary
+//! messages of varied bytes; `--kind text` sends Text messages of valid UTF-8, mostly ASCII
+//! with a multi-byte character in every 40 bytes (`wswire_e2e_benches::text_payload`), and
+//! the echo must come back as Text. After `--warmup` seconds (default 1) a window of
 //! `--duration` seconds (default 3) is measured: round trips completing inside it give msgs/s
 //! and the latency percentiles (send → echo fully read). With `--server-pid`, the server's CPU
-//! time (utime + stime of `/proc/PID/stat`, in clock ticks of 10 ms; and, as a finer
-//! cross-check, the sum of `/proc/PID/task/*/schedstat` run times in ns) is read by a separate
-//! thread at the exact start and end of the window, and divided by the round trips completed
-//! in between: server CPU per echoed message.
+//! time is read by a separate thread at the exact start and end of the window: utime and
+//! stime (user and system time) of `/proc/PID/stat`, which sum all the process's threads,
+//! live and exited, in clock ticks of 10 ms; and, as a finer cross-check of their total, the
+//! sum of `/proc/PID/task/*/schedstat` run times in ns. Each difference is divided by the
+//! round trips completed in between: server CPU per echoed message, user, system and total.
 //!
 //! Output: one line `RESULT key=value ...` for the driver script (`run.sh`).
 //!
 //! `--check` instead verifies the server's behaviour once: text echoed as text, binary as
-//! binary, a fragmented text message echoed whole, large messages, a ping answered, and the
-//! close handshake.
+//! binary, the benchmark's own text and binary payloads at every size of the default matrix,
+//! a fragmented text message echoed whole, large messages, a ping answered, and the close
+//! handshake.
 
 use std::io;
 use std::sync::Arc;
@@ -29,6 +35,7 @@ use std::time::{Duration, Instant};
 
 use fastwebsockets::{FragmentCollector, Frame, OpCode, Payload, Role, WebSocket, WebSocketError};
 use tokio::net::TcpStream;
+use wswire_e2e_benches::Kind;
 
 type Ws = FragmentCollector<TcpStream>;
 
@@ -39,6 +46,7 @@ struct Args {
     addr: String,
     conns: usize,
     size: usize,
+    kind: Kind,
     warmup: f64,
     duration: f64,
     server_pid: Option<u32>,
@@ -50,6 +58,7 @@ fn parse_args() -> Result<Args, String> {
         addr: "127.0.0.1:9001".to_owned(),
         conns: 1,
         size: 20,
+        kind: Kind::Binary,
         warmup: 1.0,
         duration: 3.0,
         server_pid: None,
@@ -61,6 +70,7 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--conns" => a.conns = value("--conns")?.parse().map_err(|e| format!("{e}"))?,
             "--size" => a.size = value("--size")?.parse().map_err(|e| format!("{e}"))?,
+            "--kind" => a.kind = value("--kind")?.parse()?,
             "--warmup" => a.warmup = value("--warmup")?.parse().map_err(|e| format!("{e}"))?,
             "--duration" => {
                 a.duration = value("--duration")?.parse().map_err(|e| format!("{e}"))?;
@@ -89,12 +99,6 @@ async fn connect(addr: &str) -> io::Result<Ws> {
     )))
 }
 
-/// The payload every message carries: varied bytes, so that a server echoing the wrong bytes
-/// is caught.
-fn pattern(size: usize) -> Vec<u8> {
-    (0..size).map(|i| (i * 7 + i / 251) as u8).collect()
-}
-
 /// One round trip's record: when it completed, and how long it took.
 #[derive(Clone, Copy)]
 struct Sample {
@@ -103,7 +107,16 @@ struct Sample {
 }
 
 /// Round trips on one connection until `end`.
-async fn drive(mut ws: Ws, pristine: Arc<Vec<u8>>, end: Instant) -> Result<Vec<Sample>, String> {
+async fn drive(
+    mut ws: Ws,
+    kind: Kind,
+    pristine: Arc<Vec<u8>>,
+    end: Instant,
+) -> Result<Vec<Sample>, String> {
+    let opcode = match kind {
+        Kind::Binary => OpCode::Binary,
+        Kind::Text => OpCode::Text,
+    };
     let mut send = vec![0u8; pristine.len()];
     let mut samples = Vec::with_capacity(1 << 16);
     loop {
@@ -113,14 +126,15 @@ async fn drive(mut ws: Ws, pristine: Arc<Vec<u8>>, end: Instant) -> Result<Vec<S
         }
         // The client masks in place, so refill the send buffer each time.
         send.copy_from_slice(&pristine);
-        ws.write_frame(Frame::binary(Payload::BorrowedMut(&mut send)))
+        let frame = Frame::new(true, opcode, None, Payload::BorrowedMut(&mut send));
+        ws.write_frame(frame)
             .await
             .map_err(|e| format!("write: {e}"))?;
         let frame = ws.read_frame().await.map_err(|e| format!("read: {e}"))?;
         let done = Instant::now();
-        if frame.opcode != OpCode::Binary || frame.payload[..] != pristine[..] {
+        if frame.opcode != opcode || frame.payload[..] != pristine[..] {
             return Err(format!(
-                "bad echo: {:?} of {} bytes (expected Binary of {})",
+                "bad echo: {:?} of {} bytes (expected {opcode:?} of {})",
                 frame.opcode,
                 frame.payload.len(),
                 pristine.len()
@@ -136,8 +150,8 @@ async fn drive(mut ws: Ws, pristine: Arc<Vec<u8>>, end: Instant) -> Result<Vec<S
     Ok(samples)
 }
 
-/// utime + stime of the process, in clock ticks.
-fn cpu_ticks(pid: u32) -> io::Result<u64> {
+/// utime and stime of the process (all its threads, live and exited), in clock ticks.
+fn cpu_ticks(pid: u32) -> io::Result<(u64, u64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
     // Fields after the command name (which may hold spaces) start at field 3 (state);
     // utime and stime are fields 14 and 15.
@@ -152,13 +166,16 @@ fn cpu_ticks(pid: u32) -> io::Result<u64> {
             .and_then(|f| f.parse().ok())
             .ok_or_else(|| io::Error::other("bad /proc/PID/stat field"))
     };
-    Ok(num(11)? + num(12)?)
+    Ok((num(11)?, num(12)?))
 }
 
-/// Time on CPU of all the process's threads, in ns (first field of each task's schedstat).
-fn sched_ns(pid: u32) -> io::Result<u64> {
+/// Time on CPU of all the process's live threads, in ns (first field of each task's
+/// schedstat), and how many threads there are.
+fn sched_ns(pid: u32) -> io::Result<(u64, usize)> {
     let mut total = 0;
+    let mut threads = 0;
     for entry in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        threads += 1;
         let path = entry?.path().join("schedstat");
         if let Ok(s) = std::fs::read_to_string(path) {
             total += s
@@ -168,26 +185,30 @@ fn sched_ns(pid: u32) -> io::Result<u64> {
                 .unwrap_or(0);
         }
     }
-    Ok(total)
+    Ok((total, threads))
 }
 
 /// The server's CPU counters at one instant.
 #[derive(Clone, Copy)]
 struct CpuMark {
     at: Instant,
-    ticks: u64,
+    user_ticks: u64,
+    sys_ticks: u64,
     sched_ns: u64,
+    threads: usize,
 }
 
 fn mark(pid: Option<u32>) -> io::Result<CpuMark> {
-    let (ticks, sched) = match pid {
+    let ((user_ticks, sys_ticks), (sched, threads)) = match pid {
         Some(p) => (cpu_ticks(p)?, sched_ns(p)?),
-        None => (0, 0),
+        None => ((0, 0), (0, 0)),
     };
     Ok(CpuMark {
         at: Instant::now(),
-        ticks,
+        user_ticks,
+        sys_ticks,
         sched_ns: sched,
+        threads,
     })
 }
 
@@ -223,10 +244,10 @@ async fn bench(a: &Args) -> Result<(), String> {
         Ok((first, last))
     });
 
-    let pristine = Arc::new(pattern(a.size));
+    let pristine = Arc::new(wswire_e2e_benches::payload(a.kind, a.size));
     let tasks: Vec<_> = conns
         .into_iter()
-        .map(|ws| tokio::spawn(drive(ws, Arc::clone(&pristine), end)))
+        .map(|ws| tokio::spawn(drive(ws, a.kind, Arc::clone(&pristine), end)))
         .collect();
     // Await the connections first: joining the marker thread would block the runtime.
     let mut all = Vec::with_capacity(tasks.len());
@@ -255,16 +276,23 @@ async fn bench(a: &Args) -> Result<(), String> {
     }
     rtts.sort_unstable();
     let secs = (last.at - first.at).as_secs_f64();
-    let ticks = last.ticks - first.ticks;
+    let user_ticks = last.user_ticks - first.user_ticks;
+    let sys_ticks = last.sys_ticks - first.sys_ticks;
+    let ticks = user_ticks + sys_ticks;
     let cpu_s = ticks as f64 / CLOCK_TICKS_PER_SEC;
+    let us_per_msg = |ticks: u64| ticks as f64 / CLOCK_TICKS_PER_SEC * 1e6 / msgs as f64;
     let sched_s = (last.sched_ns - first.sched_ns) as f64 / 1e9;
     let min_conn = per_conn.iter().min().copied().unwrap_or(0);
     let max_conn = per_conn.iter().max().copied().unwrap_or(0);
+    // cpu_us_per_msg = user_us_per_msg + sys_us_per_msg (the same ticks).
     println!(
-        "RESULT conns={} size={} secs={secs:.3} msgs={msgs} msgs_per_s={:.0} p50_us={:.1} \
-         p99_us={:.1} max_us={:.1} server_cpu_ticks={ticks} server_cpu_s={cpu_s:.2} \
-         server_cpu_util={:.3} cpu_us_per_msg={:.3} sched_us_per_msg={:.3} \
+        "RESULT kind={} conns={} size={} secs={secs:.3} msgs={msgs} msgs_per_s={:.0} \
+         p50_us={:.1} p99_us={:.1} max_us={:.1} server_user_ticks={user_ticks} \
+         server_sys_ticks={sys_ticks} server_cpu_ticks={ticks} server_cpu_s={cpu_s:.2} \
+         server_cpu_util={:.3} user_us_per_msg={:.3} sys_us_per_msg={:.3} \
+         cpu_us_per_msg={:.3} sched_us_per_msg={:.3} server_threads={} \
          msgs_per_conn_min={min_conn} msgs_per_conn_max={max_conn}",
+        a.kind.name(),
         a.conns,
         a.size,
         msgs as f64 / secs,
@@ -272,8 +300,11 @@ async fn bench(a: &Args) -> Result<(), String> {
         percentile(&rtts, 99.0) / 1e3,
         *rtts.last().unwrap_or(&0) as f64 / 1e3,
         cpu_s / secs,
-        cpu_s * 1e6 / msgs as f64,
+        us_per_msg(user_ticks),
+        us_per_msg(sys_ticks),
+        us_per_msg(ticks),
         sched_s * 1e6 / msgs as f64,
+        last.threads.max(first.threads),
     );
     Ok(())
 }
@@ -305,7 +336,7 @@ async fn check(addr: &str) -> Result<(), String> {
         .map_err(w)?;
     expect(&mut ws, OpCode::Text, &text, "small text echoed as text").await?;
 
-    let bin = pattern(300);
+    let bin = wswire_e2e_benches::binary_payload(300);
     ws.write_frame(Frame::binary(Payload::Owned(bin.clone())))
         .await
         .map_err(w)?;
@@ -317,11 +348,24 @@ async fn check(addr: &str) -> Result<(), String> {
         .map_err(w)?;
     expect(&mut ws, OpCode::Text, &big_text, "100 KB text").await?;
 
-    let big_bin = pattern(1 << 20);
+    let big_bin = wswire_e2e_benches::binary_payload(1 << 20);
     ws.write_frame(Frame::binary(Payload::Owned(big_bin.clone())))
         .await
         .map_err(w)?;
     expect(&mut ws, OpCode::Binary, &big_bin, "1 MiB binary").await?;
+
+    // The benchmark's own payloads, as `drive` sends them, at every size of the default
+    // matrix (and a few around the 40-byte blocks of the text pattern).
+    for size in [0, 1, 19, 20, 21, 125, 126, 1024, 16384, 65535, 65536] {
+        for (kind, opcode) in [(Kind::Binary, OpCode::Binary), (Kind::Text, OpCode::Text)] {
+            let pristine = wswire_e2e_benches::payload(kind, size);
+            let mut send = pristine.clone();
+            let frame = Frame::new(true, opcode, None, Payload::BorrowedMut(&mut send));
+            ws.write_frame(frame).await.map_err(w)?;
+            let what = format!("{} payload of {size} B echoed as {opcode:?}", kind.name());
+            expect(&mut ws, opcode, &pristine, &what).await?;
+        }
+    }
 
     // A text message in three fragments, split inside a code point.
     let whole = "fragmented ✓ message".as_bytes();
