@@ -30,7 +30,7 @@ impl ServerConfig {
         &self.limits
     }
 
-    /// The subprotocols this server speaks, most preferred first. [`Request::accept`] picks
+    /// The subprotocols this server speaks, most preferred first. [`Request::accept`](super::Request::accept) picks
     /// the first of them that the client offered, or none (RFC 6455 §4.2.2 /subprotocol/).
     /// The default is an empty list: no subprotocol is ever selected (unlike Node's ws, which
     /// picks the client's first offer by default).
