@@ -221,7 +221,11 @@ impl<S, R: Runtime<S>> Shared<S, R> {
         let now = Instant::now();
         if at > now {
             match &mut self.sleep {
-                Some(sleep) if self.sleep_at == Some(at) => {
+                // Armed for `at` or earlier: keep it. A deadline that moved later (the idle
+                // timer restarts on every read) is not re-armed until the sleep fires, which
+                // saves a timer-wheel update per read; firing early only means one more
+                // `handle_timeout` with nothing due, then the sleep is armed for the new time.
+                Some(sleep) if self.sleep_at.is_some_and(|armed| armed <= at) => {
                     if sleep.as_mut().poll(cx).is_pending() {
                         return Poll::Pending;
                     }

@@ -222,3 +222,48 @@ async fn a_protocol_error_is_reported_after_its_close_is_on_the_wire() {
     );
     assert_eq!(got.len(), head_end + 4);
 }
+
+#[tokio::test]
+async fn the_idle_timer_restarts_on_traffic_and_ends_a_silent_connection() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut config = Config::default();
+        config.idle_timeout = Some(Duration::from_millis(300));
+        let mut ws: WebSocket<TcpStream> =
+            accept(stream, Arc::new(ServerConfig::default()), config)
+                .await
+                .unwrap();
+        let mut last_message = std::time::Instant::now();
+        loop {
+            match ws.recv().await {
+                Some(Ok(Message::Text(_))) => last_message = std::time::Instant::now(),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return (e, last_message.elapsed()),
+                None => panic!("ended without an error"),
+            }
+        }
+    });
+    let mut ws = connect(&format!("ws://{addr}/"), Config::default())
+        .await
+        .unwrap();
+    // Traffic every 200 ms keeps a 300 ms idle timer from firing...
+    for _ in 0..4 {
+        ws.send(Message::text("still here")).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // ...then silence ends the connection 300 ms after the last message.
+    let (error, silent_for) = tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(error, Error::Ended(wswire::Error::IdleTimeout)),
+        "{error:?}"
+    );
+    assert!(
+        silent_for >= Duration::from_millis(290) && silent_for < Duration::from_secs(2),
+        "ended {silent_for:?} after the last message"
+    );
+}
