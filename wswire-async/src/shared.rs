@@ -218,33 +218,32 @@ impl<S, R: Runtime<S>> Shared<S, R> {
             return Poll::Pending;
         };
         let at = self.origin + after;
-        let now = Instant::now();
-        if at > now {
-            match &mut self.sleep {
-                // Armed for `at` or earlier: keep it. A deadline that moved later (the idle
-                // timer restarts on every read) is not re-armed until the sleep fires, which
-                // saves a timer-wheel update per read; firing early only means one more
-                // `handle_timeout` with nothing due, then the sleep is armed for the new time.
-                Some(sleep) if self.sleep_at.is_some_and(|armed| armed <= at) => {
-                    if sleep.as_mut().poll(cx).is_pending() {
-                        return Poll::Pending;
-                    }
+        match &mut self.sleep {
+            // Armed for `at` or earlier: keep it (no clock read on this, the common path). A
+            // deadline that moved later (the idle timer restarts on every read) is not
+            // re-armed until the sleep fires, which saves a timer-wheel update per read;
+            // firing early only means one more `handle_timeout` with nothing due, then the
+            // sleep is armed for the new time.
+            Some(sleep) if self.sleep_at.is_some_and(|armed| armed <= at) => {
+                if sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
                 }
-                Some(sleep) => {
-                    R::reset(sleep.as_mut(), at);
-                    self.sleep_at = Some(at);
-                    if sleep.as_mut().poll(cx).is_pending() {
-                        return Poll::Pending;
-                    }
+            }
+            _ if at <= Instant::now() => {}
+            Some(sleep) => {
+                R::reset(sleep.as_mut(), at);
+                self.sleep_at = Some(at);
+                if sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
                 }
-                None => {
-                    let mut sleep = Box::pin(R::sleep_until(at));
-                    self.sleep_at = Some(at);
-                    let pending = sleep.as_mut().poll(cx).is_pending();
-                    self.sleep = Some(sleep);
-                    if pending {
-                        return Poll::Pending;
-                    }
+            }
+            None => {
+                let mut sleep = Box::pin(R::sleep_until(at));
+                self.sleep_at = Some(at);
+                let pending = sleep.as_mut().poll(cx).is_pending();
+                self.sleep = Some(sleep);
+                if pending {
+                    return Poll::Pending;
                 }
             }
         }
