@@ -195,3 +195,33 @@ fn an_echo_through_the_connection_makes_no_payload_copy() {
     }
     assert_eq!(echoed, 1);
 }
+
+#[test]
+fn a_text_is_taken_as_the_string_its_event_showed_and_not_after_more_input_or_an_error() {
+    let text = "h\u{e9}llo \u{2713} ".repeat(100);
+    let wire = client_frames(|tx, out| {
+        tx.text(&text, true, out).unwrap();
+        tx.text("second", true, out).unwrap();
+    });
+    let mut rx = Receiver::new(Role::Server, RecvConfig::default());
+    rx.handle_input(&wire);
+    let Some(Ok(Event::Text { data, .. })) = rx.poll_event() else {
+        panic!()
+    };
+    assert_eq!(data, text);
+    assert_eq!(rx.take_message(), Some(Message::Text(text.clone())));
+    // More input may move the buffer: the second message can no longer be taken after it.
+    let Some(Ok(Event::Text { data, .. })) = rx.poll_event() else {
+        panic!()
+    };
+    assert_eq!(data, "second");
+    rx.handle_input(&client_frames(|tx, out| {
+        tx.text("third", true, out).unwrap()
+    }));
+    assert_eq!(rx.take_message(), None, "input arrived since the event");
+    // A text that turns out invalid at its end is an error, and nothing to take.
+    let mut rx = Receiver::new(Role::Server, RecvConfig::default());
+    rx.handle_input(&[0x81, 0x82, 0, 0, 0, 0, b'a', 0xC3]);
+    assert!(matches!(rx.poll_event(), Some(Err(_))));
+    assert_eq!(rx.take_message(), None, "no message after an error");
+}

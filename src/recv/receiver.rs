@@ -2,11 +2,10 @@
 //! assembly of messages handed over whole.
 
 use alloc::boxed::Box;
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::ops::Range;
 
-use super::decoder::{Decoder, RawEvent};
+use super::decoder::{Decoder, RawEvent, validated_string};
 use super::inflate::InflateStage;
 use super::message::{Assembly, Text};
 use super::{Delivery, Event, Kind, Message, RETAIN_CAPACITY, RecvConfig, growth};
@@ -155,6 +154,8 @@ impl Receiver {
     /// The buffer grows only as bytes arrive: a header announcing a large frame makes room
     /// for the next read, not for the frame.
     pub fn spare_capacity(&mut self, min: usize) -> &mut [u8] {
+        // The bytes of the last event may move or be overwritten from here on.
+        self.last = Last::Nothing;
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -232,12 +233,8 @@ impl Receiver {
                     self.input[range].to_vec()
                 };
                 Some(match (kind, validated) {
-                    (Kind::Text, true) => {
-                        Message::Text(String::from_utf8(bytes).unwrap_or_else(|e| {
-                            // Validated when it arrived: this cannot happen.
-                            String::from_utf8_lossy(e.as_bytes()).into_owned()
-                        }))
-                    }
+                    // The text the last event handed out as `&str`, validated as it arrived.
+                    (Kind::Text, true) => Message::Text(validated_string(bytes)),
                     (Kind::Text, false) => Message::UncheckedText(bytes),
                     (Kind::Binary, _) => Message::Binary(bytes),
                 })
@@ -347,7 +344,12 @@ impl Receiver {
             // Only a large input buffer can need shrinking after an event handed out in place.
             self.reclaim |= self.input.len() > 2 * RETAIN_CAPACITY;
             let buf = &self.input[at..self.end];
-            return Some(self.decoder.make_event(buf, ev));
+            let event = self.decoder.make_event(buf, ev);
+            if event.is_err() {
+                // E.g. invalid UTF-8 found at the end: there is no message to take.
+                self.last = Last::Nothing;
+            }
+            return Some(event);
         }
     }
 

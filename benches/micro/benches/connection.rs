@@ -57,5 +57,50 @@ fn echo(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, echo);
+criterion_group!(benches, echo, take_text);
 criterion_main!(benches);
+
+/// Text messages taken out of a `Receiver` as owned `String`s (`take_message`): 16 KiB of
+/// (1, 16 and 64 KiB) mostly ASCII with a multi-byte character every 40 bytes, eight in one read, as the adapter's
+/// echo does for each message.
+fn take_text(c: &mut Criterion) {
+    use wswire::Role;
+    use wswire::recv::{Receiver, RecvConfig};
+    let mut g = c.benchmark_group("take_text");
+    for size in [1024usize, 16 * 1024, 64 * 1024] {
+        let mut text = String::with_capacity(size);
+        while text.len() < size {
+            text.push_str(if text.len() % 40 == 20 { "\u{e9}" } else { "x" });
+        }
+        let mut frame = vec![0x81];
+        match u16::try_from(text.len()) {
+            Ok(n) => {
+                frame.push(0x80 | 126);
+                frame.extend_from_slice(&n.to_be_bytes());
+            }
+            Err(_) => {
+                frame.push(0x80 | 127);
+                frame.extend_from_slice(&(text.len() as u64).to_be_bytes());
+            }
+        }
+        frame.extend_from_slice(&[0; 4]);
+        frame.extend_from_slice(text.as_bytes());
+        let input = frame.repeat(8);
+        g.throughput(Throughput::Bytes(input.len() as u64));
+        g.bench_function(BenchmarkId::new("receiver", size), |b| {
+            let mut rx = Receiver::new(Role::Server, RecvConfig::default());
+            b.iter(|| {
+                rx.handle_input(black_box(&input));
+                let mut n = 0;
+                while let Some(Ok(_)) = rx.poll_event() {
+                    n += rx.take_message().map_or(0, |m| match m {
+                        wswire::recv::Message::Text(t) => t.len(),
+                        _ => 0,
+                    });
+                }
+                black_box(n)
+            });
+        });
+    }
+    g.finish();
+}
