@@ -487,9 +487,10 @@ impl Decoder {
 /// The text of a held frame, whose bytes the message stage validated piece by piece as they
 /// arrived (fail-fast) and found complete at the end.
 ///
-/// The crate's first unchecked UTF-8 conversion (`validated_string` below is the second): validating the whole message a second
-/// time, only to make the `&str`, made a 64 KiB multibyte message that straddles reads 1.8×
-/// slower than one read at once (`benches/peers`, `straddle_multibyte`), 1.27× for ASCII.
+/// The crate's first unchecked UTF-8 conversion (`validated_string` below is the second):
+/// validating the whole message a second time, only to make the `&str`, made a 64 KiB
+/// multibyte message that straddles reads 1.8× slower than one read at once (`benches/peers`,
+/// `straddle_multibyte`), 1.27× for ASCII.
 #[allow(unsafe_code)]
 #[inline]
 fn validated_text(bytes: &[u8]) -> &str {
