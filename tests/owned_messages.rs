@@ -216,7 +216,7 @@ fn a_text_is_taken_as_the_string_its_event_showed_and_not_after_more_input_or_an
     };
     assert_eq!(data, "second");
     rx.handle_input(&client_frames(|tx, out| {
-        tx.text("third", true, out).unwrap()
+        tx.text("third", true, out).unwrap();
     }));
     assert_eq!(rx.take_message(), None, "input arrived since the event");
     // A text that turns out invalid at its end is an error, and nothing to take.
