@@ -8,6 +8,7 @@
 //! Every harness panics (the fuzzer's "crash") only when an oracle is violated.
 
 mod codecs;
+mod connection;
 #[cfg(test)]
 mod corpus_tests;
 mod deflate;
@@ -15,6 +16,7 @@ mod handshake;
 mod recv;
 
 pub use codecs::{apply_mask_portable, copy_masked_portable, frame_header, utf8};
+pub use connection::connection;
 pub use deflate::inflate;
 pub use handshake::{extensions_header, handshake_request, handshake_response};
 pub use recv::{receiver_client, receiver_server, roundtrip};
@@ -31,6 +33,7 @@ pub fn by_name(target: &str) -> Option<fn(&[u8])> {
         "receiver_client" => receiver_client,
         "roundtrip" => roundtrip,
         "inflate" => inflate,
+        "connection" => connection,
         _ => return None,
     })
 }
