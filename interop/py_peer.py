@@ -34,11 +34,13 @@ from websockets.extensions.permessage_deflate import (
     ServerPerMessageDeflateFactory,
 )
 
+import rawws
+from rawws import report
+
 SIZES = [0, 125, 126, 65535, 65536, 1 << 20]
 CLOSE_CODES = [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999]
 TIMEOUT = 10
 
-failures = 0
 
 # The client's settings (set from the command line).
 CLIENT = {"compression": "deflate", "expect": "deflate", "require": []}
@@ -52,15 +54,6 @@ CUSTOM = {
 
 class Negotiation(Exception):
     """The handshake did not agree what was expected."""
-
-
-def report(name, why=None):
-    global failures
-    if why:
-        failures += 1
-        print(f"FAIL {name}: {why}", flush=True)
-    else:
-        print(f"PASS {name}", flush=True)
 
 
 def text_of(n):
@@ -269,7 +262,7 @@ def main():
         if CLIENT["compression"] != "deflate":
             label = f"{label} (compression {CLIENT['compression']})"
         asyncio.run(run_client(url, label, quick))
-        sys.exit(1 if failures else 0)
+        sys.exit(1 if rawws.failures else 0)
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

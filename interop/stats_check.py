@@ -19,67 +19,25 @@ Prints one line per case, "PASS name" or "FAIL name: why"; exits 1 if any failed
 seconds (interop/run.sh runs it).
 """
 
-import base64
-import hashlib
 import http.client
 import json
 import os
-import queue
-import re
-import socket
 import struct
-import subprocess
 import sys
-import threading
 import time
 import zlib
 
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-TIMEOUT = 5
+import rawws
+from rawws import TIMEOUT, masked_frame, report
+
 CAPACITY = 256  # support/stats.rs
 FIELDS = {
     "id", "open", "extensions", "protocol", "messages", "payload_in", "payload_out",
     "wire_in", "wire_out", "data_wire_in", "data_wire_out", "compressed_in", "compressed_out",
 }
 
-failures = 0
-
-
-def report(name, why=None):
-    global failures
-    if why:
-        failures += 1
-        print(f"FAIL {name}: {why}", flush=True)
-    else:
-        print(f"PASS {name}", flush=True)
-
-
-class Server:
-    """An echo_server process on port 0; its stdout is drained by a thread."""
-
-    def __init__(self, binary):
-        self.proc = subprocess.Popen(
-            [binary, "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        self.lines = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        first = self.lines.get(timeout=TIMEOUT)
-        m = re.search(r"listening on (127\.0\.0\.1):(\d+)", first or "")
-        if not m:
-            self.stop()
-            raise RuntimeError(f"no address printed: {first!r}")
-        self.addr = (m.group(1), int(m.group(2)))
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+class Server(rawws.EchoProcess):
+    """An echo_server process with a /stats client."""
 
     def get(self, path):
         """GET `path`: (status, parsed JSON body or the raw text)."""
@@ -108,72 +66,23 @@ class Server:
             time.sleep(0.05)
 
 
-def recv_exact(sock, n):
-    out = b""
-    while len(out) < n:
-        chunk = sock.recv(n - len(out))
-        if not chunk:
-            raise ConnectionError(f"EOF after {len(out)} of {n} bytes")
-        out += chunk
-    return out
-
-
-def masked_frame(opcode, payload, rsv1=False):
-    key = os.urandom(4)
-    n = len(payload)
-    if n < 126:
-        length = bytes([0x80 | n])
-    elif n < 65536:
-        length = bytes([0x80 | 126]) + struct.pack("!H", n)
-    else:
-        length = bytes([0x80 | 127]) + struct.pack("!Q", n)
-    mask = (key * (n // 4 + 1))[:n]
-    body = (int.from_bytes(payload, "big") ^ int.from_bytes(mask, "big")).to_bytes(n, "big")
-    return bytes([0x80 | (0x40 if rsv1 else 0) | opcode]) + length + key + body
-
-
 def read_frame(sock):
-    """(opcode, rsv1, payload, bytes on the wire)."""
-    b0, b1 = recv_exact(sock, 2)
-    n, wire = b1 & 0x7F, 2
-    if n == 126:
-        (n,) = struct.unpack("!H", recv_exact(sock, 2))
-        wire += 2
-    elif n == 127:
-        (n,) = struct.unpack("!Q", recv_exact(sock, 8))
-        wire += 8
-    if b1 & 0x80:
-        raise ValueError("the server masked a frame")
+    """(opcode, rsv1, payload, bytes on the wire) of one whole (FIN) server frame."""
+    b0, payload, wire = rawws.read_frame(sock)
     if not b0 & 0x80:
         raise ValueError("a fragmented echo (not expected for these sizes)")
-    return b0 & 0x0F, bool(b0 & 0x40), recv_exact(sock, n), wire + n
+    return b0 & 0x0F, bool(b0 & 0x40), payload, wire
 
 
 def handshake(addr, target, extensions=None):
-    key = base64.b64encode(os.urandom(16))
-    lines = [
-        f"GET {target} HTTP/1.1",
-        f"Host: {addr[0]}:{addr[1]}",
-        "Upgrade: websocket",
-        "Connection: Upgrade",
-        f"Sec-WebSocket-Key: {key.decode()}",
-        "Sec-WebSocket-Version: 13",
-    ] + ([f"Sec-WebSocket-Extensions: {extensions}"] if extensions else [])
-    sock = socket.create_connection(addr, timeout=TIMEOUT)
-    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = sock.recv(4096)
-        if not chunk:
-            raise ConnectionError(f"EOF in the response head: {head!r}")
-        head += chunk
-    head, rest = head.split(b"\r\n\r\n", 1)
-    if not head.startswith(b"HTTP/1.1 101") or rest:
-        raise ValueError(f"not a clean 101: {head[:60]!r} + {len(rest)} bytes")
-    want = base64.b64encode(hashlib.sha1(key + GUID).digest())
-    if b"Sec-WebSocket-Accept: " + want not in head and b"sec-websocket-accept: " + want not in head.lower():
-        raise ValueError("wrong Sec-WebSocket-Accept")
-    return sock, head.decode("latin-1")
+    """A clean 101 (see rawws.handshake), offering `extensions` if given: (socket, head)."""
+    extra = [f"Sec-WebSocket-Extensions: {extensions}"] if extensions else []
+    sock, status, headers = rawws.handshake(addr, target, extra)
+    if not status.startswith("HTTP/1.1 101"):
+        sock.close()
+        raise ValueError(f"not a 101: {status!r}")
+    head = status + "".join(f"\r\n{k}: {v}" for k, vs in headers.items() for v in vs)
+    return sock, head
 
 
 def close(sock):
@@ -328,7 +237,7 @@ def main():
         bounded(binary)
     except (OSError, RuntimeError, ValueError, queue.Empty) as e:
         report("echo_server /stats: bounded", f"{type(e).__name__}: {e}")
-    sys.exit(1 if failures else 0)
+    sys.exit(1 if rawws.failures else 0)
 
 
 if __name__ == "__main__":

@@ -14,57 +14,21 @@ Prints one line per case, "PASS name" or "FAIL name: why"; exits 1 if any failed
 a second (interop/run.sh runs it).
 """
 
-import base64
-import hashlib
-import os
 import queue
-import re
-import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
 
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-TIMEOUT = 5
+import rawws
+from rawws import TIMEOUT, masked_frame, report
 
-failures = 0
-
-
-def report(name, why=None):
-    global failures
-    if why:
-        failures += 1
-        print(f"FAIL {name}: {why}", flush=True)
-    else:
-        print(f"PASS {name}", flush=True)
-
-
-class Server:
-    """An echo_server process; its stdout lines are collected by a thread."""
+class Server(rawws.EchoProcess):
+    """An echo_server process whose per-connection log lines can be looked up."""
 
     def __init__(self, binary, *args):
-        self.proc = subprocess.Popen(
-            [binary, *args, "127.0.0.1:0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        first = self.lines.get(timeout=TIMEOUT)
-        m = re.search(r"listening on (127\.0\.0\.1):(\d+)", first or "")
-        if not m:
-            self.stop()
-            raise RuntimeError(f"no address printed: {first!r}")
-        self.addr = (m.group(1), int(m.group(2)))
+        super().__init__(binary, *args)
         self.seen = []
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
 
     def log_line(self, needle):
         """The log line containing `needle` (written when the connection has ended)."""
@@ -84,75 +48,16 @@ class Server:
                 return None
             self.seen.append(line)
 
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
-def recv_exact(sock, n):
-    out = b""
-    while len(out) < n:
-        chunk = sock.recv(n - len(out))
-        if not chunk:
-            raise ConnectionError(f"EOF after {len(out)} of {n} bytes")
-        out += chunk
-    return out
-
-
-def masked_frame(opcode, payload):
-    key = os.urandom(4)
-    body = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
-    assert len(payload) < 126
-    return bytes([0x80 | opcode, 0x80 | len(payload)]) + key + body
-
 
 def read_frame(sock):
-    b0, b1 = recv_exact(sock, 2)
-    n = b1 & 0x7F
-    if n == 126:
-        (n,) = struct.unpack("!H", recv_exact(sock, 2))
-    elif n == 127:
-        (n,) = struct.unpack("!Q", recv_exact(sock, 8))
-    if b1 & 0x80:
-        raise ValueError("the server masked a frame")
-    return b0 & 0x0F, recv_exact(sock, n)
+    """(opcode, payload) of one server frame."""
+    b0, payload, _ = rawws.read_frame(sock)
+    return b0 & 0x0F, payload
 
 
 def handshake(addr, target, protocol_lines):
-    """Sends a request offering `protocol_lines` (one header line each); returns the socket,
-    the response's status line and its headers (lower-case names, every value per name)."""
-    key = base64.b64encode(os.urandom(16))
-    lines = [
-        f"GET {target} HTTP/1.1",
-        f"Host: {addr[0]}:{addr[1]}",
-        "Upgrade: websocket",
-        "Connection: Upgrade",
-        f"Sec-WebSocket-Key: {key.decode()}",
-        "Sec-WebSocket-Version: 13",
-    ] + [f"Sec-WebSocket-Protocol: {v}" for v in protocol_lines]
-    sock = socket.create_connection(addr, timeout=TIMEOUT)
-    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = sock.recv(4096)
-        if not chunk:
-            raise ConnectionError(f"EOF in the response head: {head!r}")
-        head += chunk
-    head, rest = head.split(b"\r\n\r\n", 1)
-    if rest:
-        raise ValueError(f"bytes after the 101 head before any message: {rest!r}")
-    status, *fields = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for f in fields:
-        name, _, value = f.partition(":")
-        headers.setdefault(name.strip().lower(), []).append(value.strip())
-    want = base64.b64encode(hashlib.sha1(key + GUID).digest()).decode()
-    if headers.get("sec-websocket-accept") != [want]:
-        raise ValueError(f"Sec-WebSocket-Accept {headers.get('sec-websocket-accept')}, expected {want}")
-    return sock, status, headers
+    """Offers `protocol_lines` (one Sec-WebSocket-Protocol line each); see rawws.handshake."""
+    return rawws.handshake(addr, target, [f"Sec-WebSocket-Protocol: {v}" for v in protocol_lines])
 
 
 def case(server, n, offers, expected):
@@ -233,7 +138,7 @@ def main():
     refused(binary, ["--protocol", "chat/v2", "127.0.0.1:0"], "not a token")
     refused(binary, ["--protocol", "chat", "--protocol", "chat", "127.0.0.1:0"], "twice")
     refused(binary, ["--protocol"], "--protocol needs a subprotocol name")
-    sys.exit(1 if failures else 0)
+    sys.exit(1 if rawws.failures else 0)
 
 
 if __name__ == "__main__":

@@ -174,17 +174,19 @@ async fn serve(stream: TcpStream, server: &Server) -> String {
         Err(e) => return format!("handshake refused: {e}"),
     };
     let target = ws.request_target().unwrap_or_default();
-    let extensions = describe_extensions(&ws);
     let negotiated = ws.negotiated();
-    let agreed: Vec<String> = negotiated
+    let agreed = negotiated
         .extensions()
         .iter()
         .map(ToString::to_string)
-        .collect();
-    counters.opened(
-        agreed.join(", "),
-        negotiated.subprotocol().map(str::to_owned),
-    );
+        .collect::<Vec<_>>()
+        .join(", ");
+    let extensions = if agreed.is_empty() {
+        "(no extension)".to_owned()
+    } else {
+        format!("({agreed})")
+    };
+    counters.opened(agreed, negotiated.subprotocol().map(str::to_owned));
     let mut messages = 0u64;
     let end = loop {
         match ws.recv().await {
@@ -218,16 +220,5 @@ fn payload_len(m: &Message) -> usize {
         Message::Text(t) => t.len(),
         Message::Binary(b) => b.len(),
         _ => 0,
-    }
-}
-
-/// E.g. `permessage-deflate` or `no extension`, for the log.
-fn describe_extensions(ws: &WebSocket<Tap>) -> String {
-    let n = ws.negotiated();
-    let names: Vec<&str> = n.extensions().iter().map(|e| e.name()).collect();
-    if names.is_empty() {
-        "(no extension)".to_owned()
-    } else {
-        format!("({})", names.join(", "))
     }
 }
