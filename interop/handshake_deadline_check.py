@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 
+import rawws
 from subprotocol_check import Server, report
 
 DEADLINE = 1.5
@@ -118,9 +119,7 @@ def main():
         sock.close()
     finally:
         server.stop()
-    from subprotocol_check import failures
-
-    sys.exit(1 if failures else 0)
+    sys.exit(1 if rawws.failures else 0)
 
 
 if __name__ == "__main__":
