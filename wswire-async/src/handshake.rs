@@ -24,7 +24,7 @@ use crate::socket::WebSocket;
 pub const DEFAULT_HIGH_WATER: usize = 1 << 20;
 
 /// The adapter's view of a config: whole messages, and a high-water mark.
-fn adapted(mut config: Config) -> Config {
+pub(crate) fn adapted(mut config: Config) -> Config {
     config.delivery = Delivery::Messages;
     config.outbound_high_water.get_or_insert(DEFAULT_HIGH_WATER);
     config

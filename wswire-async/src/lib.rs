@@ -46,7 +46,11 @@
 //! # }
 //! ```
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod handshake;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 mod message;
 mod runtime;
 mod shared;

@@ -178,7 +178,16 @@ impl<S, R: Runtime<S>> Shared<S, R> {
             if self.ended.is_none() {
                 match self.next_message() {
                     Some(Err(e)) => self.ended = Some(e),
-                    Some(item) => return Poll::Ready(Some(item)),
+                    Some(item) => {
+                        if matches!(item, Ok(Message::Close(_))) {
+                            // Write the answering Close now (without waiting), so a caller
+                            // that stops at the peer's Close and drops the WebSocket has
+                            // still completed the closing handshake; an error shows on the
+                            // next poll.
+                            let _ = self.poll_write_out(cx, Side::Reader);
+                        }
+                        return Poll::Ready(Some(item));
+                    }
                     None => {}
                 }
             }
@@ -368,15 +377,16 @@ impl<S, R: Runtime<S>> Shared<S, R> {
         Ok(())
     }
 
-    /// Queues `message` only if the output is below the high-water mark, then writes what it
-    /// can without waiting (the receiving side, kept polled, writes the rest).
+    /// Queues a data message only if the output is below the high-water mark (control
+    /// frames always: a Close is how a slow peer is let go), then writes what it can without
+    /// waiting (the receiving side, kept polled, writes the rest).
     pub(crate) fn try_send(&mut self, message: Message) -> Result<(), Error> {
         let (ready, open) =
             with_conn!(&self.conn, c => (c.is_send_ready(), c.state() == State::Open));
         if !open {
             return Err(Error::Closed);
         }
-        if !ready {
+        if !ready && matches!(message, Message::Text(_) | Message::Binary(_)) {
             return Err(Error::Full);
         }
         self.start_send(message)?;

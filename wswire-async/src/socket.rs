@@ -104,7 +104,9 @@ impl<S, R: Runtime<S>> WebSocket<S, R> {
     /// Sends `message` without waiting: queued if the output is below the high-water mark,
     /// else [`Error::Full`] and nothing is queued — the drop policy for a peer that reads too
     /// slowly (a broadcast skips or disconnects it), where [`send`](Self::send) is the wait
-    /// policy. What cannot be written at once is written as the receiving side runs.
+    /// policy. A Ping or Close is always queued: `try_send(Message::Close(..))` lets a slow
+    /// peer go (the close timeout ends it if it never reads). What cannot be written at once
+    /// is written as the receiving side runs.
     ///
     /// # Errors
     /// [`Error::Full`]; otherwise as [`send`](Self::send).
@@ -182,12 +184,27 @@ impl<S, R: Runtime<S>> Sink<Message> for WebSocket<S, R> {
 }
 
 /// The sending half of a [`WebSocket`] (a [`Sink`]); see [`WebSocket::split`].
+#[cfg(feature = "tokio")]
+pub struct WsSender<S, R: Runtime<S> = Tokio> {
+    inner: Inner<S, R>,
+}
+
+/// The sending half of a [`WebSocket`] (a [`Sink`]); see [`WebSocket::split`].
+#[cfg(not(feature = "tokio"))]
 pub struct WsSender<S, R: Runtime<S>> {
     inner: Inner<S, R>,
 }
 
 /// The receiving half of a [`WebSocket`] (a [`Stream`]); see [`WebSocket::split`]. Keep it
 /// polled: it answers Pings, runs the timers and ends the connection.
+#[cfg(feature = "tokio")]
+pub struct WsReceiver<S, R: Runtime<S> = Tokio> {
+    inner: Inner<S, R>,
+}
+
+/// The receiving half of a [`WebSocket`] (a [`Stream`]); see [`WebSocket::split`]. Keep it
+/// polled: it answers Pings, runs the timers and ends the connection.
+#[cfg(not(feature = "tokio"))]
 pub struct WsReceiver<S, R: Runtime<S>> {
     inner: Inner<S, R>,
 }
