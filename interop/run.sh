@@ -28,8 +28,13 @@
 #   - echo_server's GET /stats?id= (interop/stats_check.py, its own echo_server processes):
 #     the demo page's per-connection byte counters, exact against raw frames, with and without
 #     permessage-deflate; 404/400 for unknown or malformed ids; the table's cap;
+#   - axum_app (wswire-async's axum extractor): Python websockets and Node ws check the 401
+#     from its auth middleware, a broadcast both ways in a path-routed room, deflate and the
+#     `chat` subprotocol agreed, a 426 refusal with its headers and text body
+#     (interop/axum_check.py, interop/axum_check.mjs);
 #   - headless Chromium loading echo_server's and echo_server_tokio's demo page, checked in the dumped DOM
-#     (permessage-deflate negotiated, the echoes right) and in echo_server's log (compressed).
+#     (permessage-deflate negotiated, the echoes right) and in echo_server's log (compressed),
+#     and axum_app's page (two members of a room, broadcast both ways, the 401 refusal).
 # One line per case (`PASS name` / `FAIL name: why`), then `N passed, M failed`; exits 1 if
 # any case failed. Lines starting with `#` are progress notes. Every server it starts is
 # killed on exit.
@@ -108,8 +113,8 @@ PY=$VENV/bin/python
 # --- Build -------------------------------------------------------------------------------------
 note "building the examples (release)"
 if ! { cargo build --release --example echo_server --example client &&
-  cargo build --release -p wswire-async --features futures-io --example echo_server_tokio \
-    --example client_tokio --example smol_echo --example hyper_upgrade; } >"$SCRATCH/build.log" 2>&1; then
+  cargo build --release -p wswire-async --features futures-io,axum --example echo_server_tokio \
+    --example client_tokio --example smol_echo --example hyper_upgrade --example axum_app; } >"$SCRATCH/build.log" 2>&1; then
   fail "build: cargo build --release --examples" "$(grep -m1 -E '^error' "$SCRATCH/build.log")"
   finish
 fi
@@ -190,6 +195,8 @@ start echo_server_tokio_tuned "$BIN/echo_server_tokio" --threads 1 --deflate-win
 ET_TUNED=$ADDR
 start hyper_upgrade_no_deflate "$BIN/hyper_upgrade" --no-deflate 127.0.0.1:0 || finish
 HU_OFF=$ADDR
+start axum_app "$BIN/axum_app" --token letmein 127.0.0.1:0 || finish
+AX=$ADDR
 start node_server node "$HERE/node_peer.mjs" server || finish
 NS=$ADDR
 start python_server "$PY" "$HERE/py_peer.py" server deflate || finish
@@ -380,6 +387,11 @@ http_case "hyper_upgrade: GET /health (200 ok)" /health 200 ok
 http_case "hyper_upgrade: unknown path (404)" /nope 404
 http_case "hyper_upgrade: /ws/echo without Upgrade is refused by wswire (400)" /ws/echo 400 "Upgrade"
 
+# --- axum_app: rooms behind an auth middleware, broadcast, refusals --------------------------
+note "axum_app (wswire-async's axum extractor) <- python websockets, node ws"
+suite "axum_app <- python" "$PY" "$HERE/axum_check.py" "$AX" letmein
+suite "axum_app <- node" node "$HERE/axum_check.mjs" "$AX" letmein
+
 # --- echo_server --protocol: which subprotocol the 101 selects ------------------------------
 note "echo_server --protocol (raw handshakes)"
 suite "echo_server --protocol" "$PY" "$HERE/subprotocol_check.py" "$BIN/echo_server"
@@ -430,6 +442,19 @@ else
   }
   chromium_page echo_server "$ES"
   chromium_page echo_server_tokio "$ET"
+  # axum_app's page: two members of a room, a broadcast each way, deflate, the 401 refusal.
+  note "chromium -> axum_app page"
+  profile=$(mktemp -d -p "$SCRATCH")
+  timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$profile" --virtual-time-budget=10000 --dump-dom "http://$AX/?token=letmein" \
+    >"$SCRATCH/dom.html" 2>"$SCRATCH/chromium.log"
+  result=$(grep -o '<span id="result">[^<]*' "$SCRATCH/dom.html" | sed 's/.*>//')
+  if [ "${result%% *}" = PASS ]; then
+    pass "chromium -> axum_app: $result"
+  else
+    fail "chromium -> axum_app: broadcast, deflate, subprotocol, 401 refusal" "result '${result:-no DOM}'"
+  fi
 fi
 
 # --- echo_server's log: how many received messages were compressed -------------------------

@@ -1,47 +1,46 @@
 //! wswire attached to an existing hyper 1.x HTTP server, with path routing (what
-//! koa-websocket does for Koa): hyper parses HTTP, wswire validates the upgrade and carries
-//! the WebSocket afterwards.
+//! koa-websocket does for Koa): hyper parses HTTP, [`wswire_async::hyper::upgrade`] answers
+//! the upgrade and hands over the WebSocket.
 //!
 //! ```text
-//! cargo run -p wswire-async --example hyper_upgrade                 # 127.0.0.1:9001
-//! cargo run -p wswire-async --example hyper_upgrade -- 127.0.0.1:8080
-//! cargo run -p wswire-async --example hyper_upgrade -- --no-deflate
+//! cargo run -p wswire-async --features hyper --example hyper_upgrade                 # 127.0.0.1:9001
+//! cargo run -p wswire-async --features hyper --example hyper_upgrade -- 127.0.0.1:8080
+//! cargo run -p wswire-async --features hyper --example hyper_upgrade -- --no-deflate
 //! ```
 //!
 //! The last argument is the address. permessage-deflate (RFC 7692) is negotiated with every
 //! client that offers it, unless `--no-deflate`; `--deflate-no-context-takeover`,
 //! `--deflate-window-bits N` and `--deflate-threshold N` tune it (see
-//! `support/deflate_args.rs`): the negotiator sits in the [`ServerConfig`] that
-//! [`http_interop`]'s `accept` uses, exactly as with wswire's own handshake.
+//! `support/deflate_args.rs`): the negotiator sits in the [`ServerConfig`] given to
+//! `upgrade`, exactly as with wswire's own handshake.
 //!
 //! Routes:
-//! - `GET /ws/echo` with an upgrade: validated by [`wswire::handshake::http_interop`] (the same
-//!   rules as wswire's byte-level handshake); hyper sends the 101 and hands over the raw
-//!   connection, which a server [`Connection`] opened with [`Connection::server_open`] then
-//!   echoes. An invalid upgrade gets wswire's refusal (status, headers and body).
+//! - `GET /ws/echo` with an upgrade: validated with the same rules as wswire's byte-level
+//!   handshake; hyper sends the 101 and hands over the connection, whose WebSocket then
+//!   echoes every message. An invalid upgrade gets wswire's refusal (status, headers and a
+//!   text/plain body).
 //! - `GET /` — a plain-text index; `GET /health` — `ok`; anything else — 404. Ordinary HTTP,
 //!   untouched by wswire, on the same port and connection handling.
+//!
+//! An axum app does the same with the `WebSocketUpgrade` extractor (`examples/axum_app.rs`).
 
 #[path = "support/deflate_args.rs"]
 mod deflate_args;
-#[path = "support/tokio_echo.rs"]
-mod tokio_echo;
 
 use std::convert::Infallible;
 use std::io;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use deflate_args::DeflateArgs;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use wswire::connection::{Config, Connection};
-use wswire::handshake::{ServerConfig, http_interop};
+use wswire::connection::Config;
+use wswire::handshake::ServerConfig;
+use wswire_async::Message;
 
 const INDEX: &str = "wswire behind hyper: WebSocket echo at /ws/echo, health check at /health\n";
 
@@ -94,8 +93,8 @@ async fn main() -> io::Result<()> {
     }
 }
 
-fn text(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from(body.to_owned())));
+fn text(status: StatusCode, body: &str) -> Response<String> {
+    let mut r = Response::new(body.to_owned());
     *r.status_mut() = status;
     r.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
@@ -109,49 +108,44 @@ async fn route(
     ws_config: Arc<ServerConfig>,
     config: Config,
     peer: std::net::SocketAddr,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<String>, Infallible> {
     let response = match (req.method(), req.uri().path()) {
-        (_, "/ws/echo") => match http_interop::validate(&req) {
-            Ok(request) => {
-                let accepted = request.accept(&ws_config);
-                let (parts, ()) = accepted.to_http_response().into_parts();
-                let negotiated = accepted.into_negotiated();
-                // hyper writes the 101, then hands over the connection (with any bytes the
-                // client sent after its request).
-                let on_upgrade = hyper::upgrade::on(&mut req);
-                tokio::spawn(async move {
-                    let mut summary = tokio_echo::Summary {
-                        path: Some("/ws/echo".to_owned()),
-                        ..tokio_echo::Summary::default()
-                    };
-                    match on_upgrade.await {
-                        Ok(upgraded) => {
-                            let conn = Connection::server_open(negotiated, config);
-                            if let Err(e) =
-                                tokio_echo::echo(TokioIo::new(upgraded), conn, &mut summary).await
-                            {
-                                summary.end = format!("I/O error: {e}");
-                            }
-                        }
-                        Err(e) => summary.end = format!("upgrade failed: {e}"),
-                    }
-                    println!("{peer} {summary}");
-                });
-                Response::from_parts(parts, Full::new(Bytes::new()))
+        (_, "/ws/echo") => {
+            let (response, upgrading) = wswire_async::hyper::upgrade(&mut req, &ws_config, config);
+            if let Some(status) = upgrading.refused_with() {
+                println!("{peer} {} /ws/echo refused with {status}", req.method());
             }
-            Err(e) => {
-                let rejection = e.rejection();
-                println!("{peer} {} /ws/echo refused: {e}", req.method());
-                let (parts, ()) = rejection.to_http_response().into_parts();
-                Response::from_parts(
-                    parts,
-                    Full::new(Bytes::from(rejection.body_text().to_owned())),
-                )
-            }
-        },
+            tokio::spawn(async move {
+                let Ok(ws) = upgrading.await else { return };
+                println!("{peer} /ws/echo: {}", echo(ws).await);
+            });
+            response
+        }
         (&Method::GET, "/") => text(StatusCode::OK, INDEX),
         (&Method::GET, "/health") => text(StatusCode::OK, "ok\n"),
         _ => text(StatusCode::NOT_FOUND, "not found\n"),
     };
     Ok(response)
+}
+
+/// Echoes every message until the connection ends; says how it ended.
+async fn echo(mut ws: wswire_async::WebSocket<wswire_async::hyper::Upgraded>) -> String {
+    let mut echoed = 0u64;
+    while let Some(message) = ws.recv().await {
+        match message {
+            Ok(m @ (Message::Text(_) | Message::Binary(_))) => {
+                if let Err(e) = ws.send(m).await {
+                    return format!("{echoed} echoed, then {e}");
+                }
+                echoed += 1;
+            }
+            Ok(Message::Close(frame)) => {
+                let code = frame.map_or(1005, |f| f.code.as_u16());
+                return format!("{echoed} echoed, closed by the client with {code}");
+            }
+            Ok(_) => {}
+            Err(e) => return format!("{echoed} echoed, then {e}"),
+        }
+    }
+    format!("{echoed} echoed")
 }
