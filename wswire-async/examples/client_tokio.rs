@@ -11,7 +11,10 @@
 //! generated message of N bytes instead. Every data message must be echoed exactly.
 //! `--ping TEXT` checks the Pong; `--close CODE` closes with that code and checks the server
 //! echoes it (otherwise 1000). `--no-deflate` offers no extension; `--expect-extension NAME`
-//! fails unless the server agreed to it (`none`: to nothing). Exits 1 on any mismatch.
+//! fails unless the server agreed to it (`none`: to nothing). `wss://` URLs need the `rustls`
+//! feature: the Mozilla roots are trusted, or only the PEM certificates of `--ca FILE`
+//! (`cargo run -p wswire-async --features rustls --example client_tokio -- --ca cert.pem
+//! wss://localhost:9443/`). Exits 1 on any mismatch.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -19,7 +22,7 @@ use std::time::Duration;
 use wswire::CloseCode;
 use wswire::connection::Config;
 use wswire::handshake::{ClientRequest, WsUri};
-use wswire_async::{Message, connect, connect_on};
+use wswire_async::{Error, MaybeTlsStream, Message, WebSocket, connect, connect_on};
 
 #[derive(Default)]
 struct Args {
@@ -31,6 +34,8 @@ struct Args {
     close: Option<u16>,
     deflate: bool,
     expect_extension: Option<String>,
+    /// `--ca FILE` (feature `rustls`): trust only the certificates in this PEM file.
+    ca: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -60,13 +65,14 @@ fn parse_args() -> Result<Args, String> {
                 )
             }
             "--expect-extension" => a.expect_extension = Some(value("--expect-extension")?),
+            "--ca" => a.ca = Some(value("--ca")?),
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             _ if a.url.is_empty() => a.url = arg,
             _ => a.texts.push(arg),
         }
     }
     if a.url.is_empty() {
-        return Err("usage: client_tokio [--binary] [--size N] [--ping TEXT] [--close CODE] [--no-deflate] [--expect-extension NAME] URL [TEXT...]".into());
+        return Err("usage: client_tokio [--binary] [--size N] [--ping TEXT] [--close CODE] [--no-deflate] [--expect-extension NAME] [--ca PEM] URL [TEXT...]".into());
     }
     Ok(a)
 }
@@ -100,19 +106,56 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Connects as the options say: `connect` (deflate offered, wss:// with the Mozilla roots),
+/// `connect_tls` trusting `--ca`, or a bare request offering nothing (`--no-deflate`, ws://).
+async fn open(a: &Args, config: Config) -> Result<WebSocket<MaybeTlsStream>, Error> {
+    #[cfg(feature = "rustls")]
+    if let Some(ca) = &a.ca {
+        return wswire_async::connect_tls(&a.url, config, trusting(ca)?).await;
+    }
+    if a.deflate {
+        return connect(&a.url, config).await;
+    }
+    let invalid = |e: String| Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e));
+    let uri = WsUri::parse(&a.url).map_err(|e| invalid(format!("{}: {e}", a.url)))?;
+    if uri.is_secure() {
+        return Err(invalid("--no-deflate is for ws:// only".to_owned()));
+    }
+    let tcp = tokio::net::TcpStream::connect((uri.host(), uri.port())).await?;
+    connect_on(
+        MaybeTlsStream::Plain(tcp),
+        ClientRequest::from_uri(&uri),
+        config,
+    )
+    .await
+}
+
+/// A TLS client configuration trusting only the certificates in the PEM file `ca`.
+#[cfg(feature = "rustls")]
+fn trusting(ca: &str) -> Result<std::sync::Arc<wswire_async::rustls::ClientConfig>, Error> {
+    use wswire_async::rustls::pki_types::CertificateDer;
+    use wswire_async::rustls::pki_types::pem::PemObject;
+    let bad = |e: String| Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, e));
+    let mut roots = wswire_async::rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca).map_err(|e| bad(format!("{ca}: {e}")))? {
+        let cert = cert.map_err(|e| bad(format!("{ca}: {e}")))?;
+        roots.add(cert).map_err(|e| bad(format!("{ca}: {e}")))?;
+    }
+    let provider = std::sync::Arc::new(wswire_async::rustls::crypto::ring::default_provider());
+    let config = wswire_async::rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(std::sync::Arc::new(config))
+}
+
 async fn run() -> Result<(), String> {
     let a = parse_args()?;
     let config = Config::default();
-    let mut ws = if a.deflate {
-        connect(&a.url, config).await
-    } else {
-        let uri = WsUri::parse(&a.url).map_err(|e| format!("{}: {e}", a.url))?;
-        let tcp = tokio::net::TcpStream::connect((uri.host(), uri.port()))
-            .await
-            .map_err(|e| e.to_string())?;
-        connect_on(tcp, ClientRequest::from_uri(&uri), config).await
-    }
-    .map_err(|e| format!("connecting to {}: {e}", a.url))?;
+    let mut ws = open(&a, config)
+        .await
+        .map_err(|e| format!("connecting to {}: {e}", a.url))?;
     let negotiated = ws.negotiated();
     let agreed: Vec<String> = negotiated
         .extensions()
@@ -185,7 +228,7 @@ async fn run() -> Result<(), String> {
     Ok(())
 }
 
-type Ws = wswire_async::WebSocket<tokio::net::TcpStream>;
+type Ws = wswire_async::WebSocket<MaybeTlsStream>;
 
 /// The next message, within 10 s.
 async fn recv(ws: &mut Ws) -> Result<Message, String> {

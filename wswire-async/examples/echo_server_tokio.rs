@@ -14,6 +14,10 @@
 //! line per connection; `--threads N` picks the runtime (1: current-thread, the choice when the
 //! server is pinned to one core; default: one worker per core). Sockets get `TCP_NODELAY`.
 //!
+//! With the `rustls` feature it serves `https://` and `wss://` instead: `--tls-cert PEM
+//! --tls-key PEM`, or `--tls-self-signed DIR`, which makes a certificate for `localhost` and
+//! 127.0.0.1 (rcgen) and writes it to `DIR/cert.pem` and `DIR/key.pem` for clients to trust.
+//!
 //! The WebSocket part is [`wswire_async::accept_with`] and a `recv`/`send` loop — the echo
 //! hands each received message back without copying its payload. The page and its `/stats`
 //! endpoint are plain HTTP, answered here before the handshake (`support/http_peek.rs`); an
@@ -25,6 +29,9 @@ mod deflate_args;
 mod http_peek;
 #[path = "support/stats.rs"]
 mod stats;
+#[cfg(feature = "rustls")]
+#[path = "support/tls.rs"]
+mod tls;
 
 use std::io;
 use std::sync::Arc;
@@ -34,7 +41,7 @@ use std::time::{Duration, Instant};
 use deflate_args::DeflateArgs;
 use http_peek::{Peeked, Tap};
 use stats::Stats;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use wswire::connection::Config;
 use wswire::handshake::ServerConfig;
 use wswire_async::{Error, Message, WebSocket, accept_with};
@@ -54,7 +61,7 @@ struct Server {
 
 fn usage(why: &str) -> ! {
     eprintln!(
-        "{why}\nusage: echo_server_tokio [--threads N] [--quiet] [--protocol NAME]... {} [ADDRESS]",
+        "{why}\nusage: echo_server_tokio [--threads N] [--quiet] [--protocol NAME]... [--tls-cert PEM --tls-key PEM | --tls-self-signed DIR] {} [ADDRESS]",
         deflate_args::USAGE
     );
     std::process::exit(2)
@@ -65,6 +72,8 @@ fn main() -> io::Result<()> {
     let mut threads = std::thread::available_parallelism().map_or(1, usize::from);
     let mut deflate = DeflateArgs::default();
     let mut protocols = Vec::new();
+    #[cfg(feature = "rustls")]
+    let mut tls_args = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match deflate.parse(&arg, &mut args) {
@@ -79,12 +88,21 @@ fn main() -> io::Result<()> {
                         .unwrap_or_else(|| usage("--protocol needs a name")),
                 ),
                 "--quiet" => QUIET.store(true, Ordering::Relaxed),
+                #[cfg(feature = "rustls")]
+                "--tls-cert" | "--tls-key" | "--tls-self-signed" => {
+                    let value = args
+                        .next()
+                        .unwrap_or_else(|| usage(&format!("{arg} needs a path")));
+                    tls_args.push((arg, value));
+                }
                 s if s.starts_with("--") => usage(&format!("unknown option {s}")),
                 _ => addr = arg,
             },
             Err(e) => usage(&e),
         }
     }
+    #[cfg(feature = "rustls")]
+    let tls = tls::acceptor(&tls_args).unwrap_or_else(|e| usage(&e));
     let mut handshake = deflate.server_config();
     if let Err(e) = handshake.subprotocols(&protocols) {
         usage(&format!("--protocol {}: {e}", protocols.join(", ")));
@@ -111,8 +129,12 @@ fn main() -> io::Result<()> {
     runtime.block_on(async {
         let listener = TcpListener::bind(&addr).await?;
         let local = listener.local_addr()?;
+        #[cfg(feature = "rustls")]
+        let (http, ws) = if tls.is_some() { ("https", "wss") } else { ("http", "ws") };
+        #[cfg(not(feature = "rustls"))]
+        let (http, ws) = ("http", "ws");
         println!(
-            "wswire-async echo server listening on {local} ({threads} thread(s)): demo page at http://{local}/, WebSocket echo at ws://{local}/<any other path>; {}",
+            "wswire-async echo server listening on {local} ({threads} thread(s)): demo page at {http}://{local}/, WebSocket echo at {ws}://{local}/<any other path>; {}",
             deflate.describe()
         );
         loop {
@@ -126,8 +148,20 @@ fn main() -> io::Result<()> {
                 }
             };
             let server = Arc::clone(&server);
+            let _ = stream.set_nodelay(true);
+            #[cfg(feature = "rustls")]
+            let tls = tls.clone();
             tokio::spawn(async move {
                 let started = Instant::now();
+                #[cfg(feature = "rustls")]
+                let line = match tls {
+                    Some(acceptor) => match acceptor.accept(stream).await {
+                        Ok(stream) => serve(stream, &server).await,
+                        Err(e) => format!("TLS handshake failed: {e}"),
+                    },
+                    None => serve(stream, &server).await,
+                };
+                #[cfg(not(feature = "rustls"))]
                 let line = serve(stream, &server).await;
                 if !QUIET.load(Ordering::Relaxed) {
                     println!("{peer} {line} [{:.1?}]", started.elapsed());
@@ -138,8 +172,10 @@ fn main() -> io::Result<()> {
 }
 
 /// One connection: the page, the stats, or a WebSocket echo. Returns its log line.
-async fn serve(stream: TcpStream, server: &Server) -> String {
-    let _ = stream.set_nodelay(true);
+async fn serve<S>(stream: S, server: &Server) -> String
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let started = Instant::now();
     let deadline = server.config.handshake_timeout;
     let tap = match http_peek::peek(stream, deadline).await {
@@ -169,7 +205,7 @@ async fn serve(stream: TcpStream, server: &Server) -> String {
         Ok(())
     })
     .await;
-    let mut ws: WebSocket<Tap> = match accepted {
+    let mut ws: WebSocket<Tap<S>> = match accepted {
         Ok(ws) => ws,
         Err(e) => return format!("handshake refused: {e}"),
     };

@@ -19,6 +19,8 @@ use crate::message::Error;
 use crate::runtime::Runtime;
 use crate::shared::Conn;
 use crate::socket::WebSocket;
+#[cfg(feature = "tokio")]
+use crate::stream::MaybeTlsStream;
 
 /// The outbound high-water mark the adapter applies when the config sets none.
 pub const DEFAULT_HIGH_WATER: usize = 1 << 20;
@@ -157,26 +159,77 @@ pub async fn connect_on<S, R: Runtime<S>>(
         .await
 }
 
-/// Connects to a `ws://` URL over TCP (with `TCP_NODELAY`), offering permessage-deflate,
-/// and opens a client WebSocket ([`connect_on`]).
+/// Connects to a `ws://` URL over TCP, or a `wss://` URL over TLS (feature `rustls`, with
+/// [`default_client_config`](crate::tls::default_client_config): the Mozilla roots), with
+/// `TCP_NODELAY`, offering permessage-deflate, and opens a client WebSocket ([`connect_on`]).
 ///
 /// # Errors
-/// [`Error::Usage`]-free: a bad or `wss://` URL (TLS comes with the `rustls` feature) is an
-/// [`Error::Io`] of kind `InvalidInput`; otherwise as [`connect_on`].
+/// A bad URL, or `wss://` without the `rustls` feature, is an [`Error::Io`] of kind
+/// `InvalidInput`; a refused certificate an [`Error::Io`]; otherwise as [`connect_on`].
 #[cfg(feature = "tokio")]
-pub async fn connect(url: &str, config: Config) -> Result<WebSocket<tokio::net::TcpStream>, Error> {
+pub async fn connect(url: &str, config: Config) -> Result<WebSocket<MaybeTlsStream>, Error> {
+    #[cfg(feature = "rustls")]
+    let tls = || {
+        crate::tls::default_client_config()
+            .map(Tls::Config)
+            .map_err(|e| Error::Io(io::Error::other(e)))
+    };
+    #[cfg(not(feature = "rustls"))]
+    let tls = || Ok(Tls::Unavailable);
+    connect_url(url, config, tls).await
+}
+
+/// As [`connect`], with the caller's TLS configuration for `wss://` (its own roots, client
+/// certificates, ALPN); a `ws://` URL ignores it.
+///
+/// # Errors
+/// As [`connect`].
+#[cfg(feature = "rustls")]
+pub async fn connect_tls(
+    url: &str,
+    config: Config,
+    tls: Arc<tokio_rustls::rustls::ClientConfig>,
+) -> Result<WebSocket<MaybeTlsStream>, Error> {
+    connect_url(url, config, move || Ok(Tls::Config(tls))).await
+}
+
+/// How a `wss://` URL is connected.
+#[cfg(feature = "tokio")]
+enum Tls {
+    #[cfg(not(feature = "rustls"))]
+    Unavailable,
+    #[cfg(feature = "rustls")]
+    Config(Arc<tokio_rustls::rustls::ClientConfig>),
+}
+
+/// [`connect`]'s body; `tls` is asked for the TLS configuration when the URL is `wss://`.
+#[cfg(feature = "tokio")]
+async fn connect_url(
+    url: &str,
+    config: Config,
+    tls: impl FnOnce() -> Result<Tls, Error>,
+) -> Result<WebSocket<MaybeTlsStream>, Error> {
     use wswire::extensions::deflate::DeflateClient;
     use wswire::handshake::WsUri;
 
     let invalid = |why: String| Error::Io(io::Error::new(ErrorKind::InvalidInput, why));
     let uri = WsUri::parse(url).map_err(|e| invalid(format!("{url}: {e}")))?;
-    if uri.is_secure() {
-        return Err(invalid(format!(
-            "{url}: wss:// needs TLS, not available yet"
-        )));
-    }
-    let stream = tokio::net::TcpStream::connect((uri.host(), uri.port())).await?;
-    stream.set_nodelay(true)?;
+    let tls = if uri.is_secure() { Some(tls()?) } else { None };
+    let tcp = tokio::net::TcpStream::connect((uri.host(), uri.port())).await?;
+    tcp.set_nodelay(true)?;
+    let stream = match tls {
+        None => MaybeTlsStream::Plain(tcp),
+        #[cfg(not(feature = "rustls"))]
+        Some(Tls::Unavailable) => {
+            return Err(invalid(format!(
+                "{url}: wss:// needs TLS: enable wswire-async's `rustls` feature"
+            )));
+        }
+        #[cfg(feature = "rustls")]
+        Some(Tls::Config(c)) => {
+            MaybeTlsStream::Tls(Box::new(crate::tls::handshake(tcp, uri.host(), c).await?))
+        }
+    };
     let mut request = ClientRequest::from_uri(&uri);
     request.extension(Box::new(DeflateClient::default()));
     connect_on(stream, request, config).await

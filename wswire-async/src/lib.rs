@@ -55,9 +55,15 @@ mod message;
 mod runtime;
 mod shared;
 mod socket;
+#[cfg(feature = "tokio")]
+mod stream;
+#[cfg(feature = "rustls")]
+pub mod tls;
 
 #[cfg(feature = "tokio")]
 pub use handshake::connect;
+#[cfg(feature = "rustls")]
+pub use handshake::connect_tls;
 pub use handshake::{DEFAULT_HIGH_WATER, accept, accept_with, connect_on};
 pub use message::{CloseFrame, Error, Message};
 #[cfg(feature = "futures-io")]
@@ -66,4 +72,8 @@ pub use runtime::Runtime;
 #[cfg(feature = "tokio")]
 pub use runtime::Tokio;
 pub use socket::{WebSocket, WsReceiver, WsSender};
+#[cfg(feature = "tokio")]
+pub use stream::MaybeTlsStream;
+#[cfg(feature = "rustls")]
+pub use tokio_rustls::{self, rustls};
 pub use wswire;

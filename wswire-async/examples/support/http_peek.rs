@@ -10,7 +10,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
 
 use crate::stats::Counters;
 
@@ -18,18 +17,21 @@ use crate::stats::Counters;
 const MAX_HEAD: usize = 16 * 1024;
 
 /// What a request head asked for.
-pub(crate) enum Peeked {
+pub(crate) enum Peeked<S> {
     /// `GET /` or `/index.html`, not an upgrade.
-    Page(Tap),
+    Page(Tap<S>),
     /// `GET /stats?id=ID`, not an upgrade: the id.
-    Stats(Tap, String),
+    Stats(Tap<S>, String),
     /// Anything else: the WebSocket handshake decides (and refuses what is not an upgrade).
-    Other(Tap),
+    Other(Tap<S>),
 }
 
 /// Reads until the end of the request head (or [`MAX_HEAD`] bytes, or EOF, or `deadline`),
 /// and sorts it.
-pub(crate) async fn peek(mut io: TcpStream, deadline: Option<Duration>) -> io::Result<Peeked> {
+pub(crate) async fn peek<S: AsyncRead + AsyncWrite + Unpin>(
+    mut io: S,
+    deadline: Option<Duration>,
+) -> io::Result<Peeked<S>> {
     let mut head = Vec::with_capacity(1024);
     let read = async {
         let mut chunk = [0u8; 4096];
@@ -98,16 +100,17 @@ fn route(head: &[u8]) -> Route {
     }
 }
 
-/// A TCP stream that first yields the head already read, and counts bytes both ways.
+/// A stream (TCP, or TLS over TCP) that first yields the head already read, and counts bytes
+/// both ways.
 #[derive(Debug)]
-pub(crate) struct Tap {
-    io: TcpStream,
+pub(crate) struct Tap<S> {
+    io: S,
     prefix: Vec<u8>,
     at: usize,
     counters: Arc<Counters>,
 }
 
-impl Tap {
+impl<S: AsyncWrite + Unpin> Tap<S> {
     /// This connection's counters.
     pub(crate) fn counters(&self) -> Arc<Counters> {
         Arc::clone(&self.counters)
@@ -125,7 +128,7 @@ impl Tap {
     }
 }
 
-impl AsyncRead for Tap {
+impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -149,7 +152,7 @@ impl AsyncRead for Tap {
     }
 }
 
-impl AsyncWrite for Tap {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
