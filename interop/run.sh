@@ -32,7 +32,12 @@
 #     from its auth middleware, a broadcast both ways in a path-routed room, deflate and the
 #     `chat` subprotocol agreed, a 426 refusal with its headers and text body
 #     (interop/axum_check.py, interop/axum_check.mjs);
-#   - headless Chromium loading echo_server's and echo_server_tokio's demo page, checked in the dumped DOM
+#   - wss both ways (interop/tls_check.py, interop/tls_check.mjs): Python's and Node's clients
+#     against echo_server_tokio --tls-self-signed (certificate made at test time, trusted by
+#     them), client_tokio --ca against Python's and Node's TLS servers with that certificate;
+#   - headless Chromium loading echo_server's and echo_server_tokio's demo page (also over
+#     https/wss, --ignore-certificate-errors), read back over DevTools in real time
+#     (interop/chromium_page.py)
 #     (permessage-deflate negotiated, the echoes right) and in echo_server's log (compressed),
 #     and axum_app's page (two members of a room, broadcast both ways, the 401 refusal).
 # One line per case (`PASS name` / `FAIL name: why`), then `N passed, M failed`; exits 1 if
@@ -113,7 +118,7 @@ PY=$VENV/bin/python
 # --- Build -------------------------------------------------------------------------------------
 note "building the examples (release)"
 if ! { cargo build --release --example echo_server --example client &&
-  cargo build --release -p wswire-async --features futures-io,axum --example echo_server_tokio \
+  cargo build --release -p wswire-async --features futures-io,axum,rustls --example echo_server_tokio \
     --example client_tokio --example smol_echo --example hyper_upgrade --example axum_app; } >"$SCRATCH/build.log" 2>&1; then
   fail "build: cargo build --release --examples" "$(grep -m1 -E '^error' "$SCRATCH/build.log")"
   finish
@@ -197,6 +202,11 @@ start hyper_upgrade_no_deflate "$BIN/hyper_upgrade" --no-deflate 127.0.0.1:0 || 
 HU_OFF=$ADDR
 start axum_app "$BIN/axum_app" --token letmein 127.0.0.1:0 || finish
 AX=$ADDR
+# wss: a certificate for localhost and 127.0.0.1 made at start-up (rcgen), written to $TLSDIR.
+TLSDIR=$SCRATCH/tls
+mkdir -p "$TLSDIR"
+start echo_server_tokio_tls "$BIN/echo_server_tokio" --threads 1 --tls-self-signed "$TLSDIR" 127.0.0.1:0 || finish
+ETLS=$ADDR
 start node_server node "$HERE/node_peer.mjs" server || finish
 NS=$ADDR
 start python_server "$PY" "$HERE/py_peer.py" server deflate || finish
@@ -392,6 +402,11 @@ note "axum_app (wswire-async's axum extractor) <- python websockets, node ws"
 suite "axum_app <- python" "$PY" "$HERE/axum_check.py" "$AX" letmein
 suite "axum_app <- node" node "$HERE/axum_check.mjs" "$AX" letmein
 
+# --- wss: TLS both ways (rustls on our side, a certificate made at test time) ---------------
+note "wss: python websockets and node ws <-> echo_server_tokio --tls-self-signed, client_tokio --ca"
+suite "wss <-> python" "$PY" "$HERE/tls_check.py" "$ETLS" "$TLSDIR" "$BIN/client_tokio"
+suite "wss <-> node" node "$HERE/tls_check.mjs" "$ETLS" "$TLSDIR" "$BIN/client_tokio"
+
 # --- echo_server --protocol: which subprotocol the 101 selects ------------------------------
 note "echo_server --protocol (raw handshakes)"
 suite "echo_server --protocol" "$PY" "$HERE/subprotocol_check.py" "$BIN/echo_server"
@@ -412,27 +427,29 @@ fi
 if [ ! -x "$CHROMIUM" ]; then
   fail "chromium: demo page" "chromium is not installed: $(tail -n 1 "$SCRATCH/apt.log" 2>/dev/null)"
 else
-  # chromium_page NAME ADDR: the demo page's self-test, read back from the dumped DOM.
+  # page_values URL ID...: the page's self-test read back over DevTools in real time
+  # (interop/chromium_page.py); sets result, closed, extensions, step.
+  page_values() {
+    local out
+    out=$(timeout 60 "$PY" "$HERE/chromium_page.py" "$CHROMIUM" "$@" 2>"$SCRATCH/chromium.log")
+    result=$(sed -n 's/^result=//p' <<<"$out")
+    closed=$(sed -n 's/^close=//p' <<<"$out")
+    extensions=$(sed -n 's/^extensions=//p' <<<"$out")
+    step=$(sed -n 's/^step=//p' <<<"$out")
+  }
+  # chromium_page NAME ADDR [SCHEME]: the demo page's self-test.
   chromium_page() {
-    local name=$1 addr=$2 profile result closed extensions
+    local name=$1 addr=$2 scheme=${3:-http} result closed extensions step
     note "chromium -> $name demo page"
-    profile=$(mktemp -d -p "$SCRATCH")
-    # --virtual-time-budget lets the page's WebSocket exchange finish before the DOM is dumped.
-    timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-      --disable-background-networking --disable-component-update --disable-sync \
-      --user-data-dir="$profile" --virtual-time-budget=10000 --dump-dom "http://$addr/" \
-      >"$SCRATCH/dom.html" 2>"$SCRATCH/chromium.log"
-    result=$(grep -o '<span id="result">[^<]*' "$SCRATCH/dom.html" | sed 's/.*>//')
-    closed=$(grep -o '<span id="close">[^<]*' "$SCRATCH/dom.html" | sed 's/.*>//')
-    extensions=$(grep -o '<span id="extensions">[^<]*' "$SCRATCH/dom.html" | sed 's/.*>//')
+    page_values "$scheme://$addr/" result close extensions
     if [ "${result%% *}" = PASS ]; then
       pass "chromium -> $name: demo page's text, binary and 4 KiB text echoed ($result)"
     else
-      fail "chromium -> $name: demo page's text, binary and 4 KiB text echoed" "result '${result:-no DOM}'"
+      fail "chromium -> $name: demo page's text, binary and 4 KiB text echoed" "result '${result:-none}' $(tail -n 1 "$SCRATCH/chromium.log")"
     fi
     case $extensions in
       permessage-deflate*) pass "chromium -> $name: permessage-deflate negotiated (ws.extensions '$extensions')" ;;
-      *) fail "chromium -> $name: permessage-deflate negotiated" "ws.extensions '${extensions:-no DOM}'" ;;
+      *) fail "chromium -> $name: permessage-deflate negotiated" "ws.extensions '${extensions:-none}'" ;;
     esac
     if [ "$closed" = "1000 clean" ]; then
       pass "chromium -> $name: clean close 1000"
@@ -442,18 +459,16 @@ else
   }
   chromium_page echo_server "$ES"
   chromium_page echo_server_tokio "$ET"
+  # The same page over https: its WebSocket is wss:// (the certificate is ours, made at start-up;
+  # chromium_page.py passes --ignore-certificate-errors).
+  chromium_page "echo_server_tokio over https/wss" "$ETLS" https
   # axum_app's page: two members of a room, a broadcast each way, deflate, the 401 refusal.
   note "chromium -> axum_app page"
-  profile=$(mktemp -d -p "$SCRATCH")
-  timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$profile" --virtual-time-budget=10000 --dump-dom "http://$AX/?token=letmein" \
-    >"$SCRATCH/dom.html" 2>"$SCRATCH/chromium.log"
-  result=$(grep -o '<span id="result">[^<]*' "$SCRATCH/dom.html" | sed 's/.*>//')
+  page_values "http://$AX/?token=letmein" result step
   if [ "${result%% *}" = PASS ]; then
     pass "chromium -> axum_app: $result"
   else
-    fail "chromium -> axum_app: broadcast, deflate, subprotocol, 401 refusal" "result '${result:-no DOM}'"
+    fail "chromium -> axum_app: broadcast, deflate, subprotocol, 401 refusal" "result '${result:-none}' after step '$step'"
   fi
 fi
 
