@@ -13,6 +13,10 @@
 //! - as header bytes plus the caller's own payload slice, for vectored writes
 //!   ([`Sender::frame_header`]).
 //!
+//! A message sent to many server connections (a broadcast) can be framed once: a
+//! [`PreparedMessage`] holds its frames in a shared buffer that
+//! [`Connection::send_prepared`](crate::Connection::send_prepared) queues without a copy.
+//!
 //! Caller mistakes are [`UsageError`]s and are never sent to the peer: a control payload over
 //! 125 bytes, a close reason over 123 bytes or an unsendable code, a data frame of another
 //! message while a fragmented one is open, a data frame after Close, a second Close.
@@ -22,6 +26,7 @@
 use alloc::vec::Vec;
 
 pub use crate::frame::DataKind;
+pub use prepared::PreparedMessage;
 
 use crate::Role;
 use crate::error::UsageError;
@@ -30,6 +35,8 @@ use crate::frame::{
     CloseFrame, FrameHeader, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, MaskKey, Opcode, Rsv, apply_mask,
     copy_masked,
 };
+
+mod prepared;
 
 mod sealed {
     /// Only this module's key sources exist: a client's frames can never go out unmasked or

@@ -54,14 +54,17 @@
 //! - **Inputs**: [`handle_input`](Connection::handle_input) (or
 //!   [`input_buffer`](Connection::input_buffer) + [`commit_input`](Connection::commit_input)),
 //!   [`handle_eof`](Connection::handle_eof), [`handle_timeout`](Connection::handle_timeout).
-//! - **Commands**: `send_*`, [`ping`](Connection::ping), [`close`](Connection::close).
+//! - **Commands**: `send_*` (with [`send_prepared`](Connection::send_prepared) for a message
+//!   framed once for many connections), [`ping`](Connection::ping),
+//!   [`close`](Connection::close).
 //! - **Outputs**, drained in this order after every input or command:
 //!   1. [`poll_event`](Connection::poll_event) until `None` (with
 //!      [`take_message`](Connection::take_message) after a whole data message);
 //!   2. [`poll_transmit`](Connection::poll_transmit) /
 //!      [`poll_transmit_vectored`](Connection::poll_transmit_vectored) then
 //!      [`advance_transmit`](Connection::advance_transmit), or
-//!      [`take_transmit`](Connection::take_transmit) for a writer that runs elsewhere;
+//!      [`take_transmit`](Connection::take_transmit) /
+//!      [`take_transmit_buf`](Connection::take_transmit_buf) for a writer that runs elsewhere;
 //!   3. [`poll_timeout`](Connection::poll_timeout): when to call `handle_timeout` next.
 //!
 //! Time is never read inside: pass a monotonic `Duration` since any fixed origin to
@@ -89,6 +92,7 @@ mod timers;
 
 pub use crate::recv::Event;
 pub use error::Error;
+pub use output::TransmitBuf;
 
 use machine::{Handshake, Machine, Phase, Transition};
 
@@ -553,8 +557,10 @@ impl<M: MaskGen> Connection<M> {
 
     /// Takes the next pending output buffer as owned bytes, for a writer that runs apart
     /// from the connection (another task, a channel): the inline frame bytes queued so far,
-    /// or an owned send's payload as it was given — no copy either way. Call it until `None`;
-    /// the buffers must be written in the order taken. (A buffer partly reported written by
+    /// or an owned send's payload as it was given — no copy either way; the shared frames of a
+    /// [`PreparedMessage`](crate::send::PreparedMessage) are copied into a `Vec` here
+    /// ([`Connection::take_transmit_buf`] hands them over shared). Call it until `None`; the
+    /// buffers must be written in the order taken. (A buffer partly reported written by
     /// `advance_transmit` loses that prefix.)
     ///
     /// ```
@@ -568,11 +574,7 @@ impl<M: MaskGen> Connection<M> {
     /// # Ok::<(), wswire::UsageError>(())
     /// ```
     pub fn take_transmit(&mut self) -> Option<Vec<u8>> {
-        let buf = self.m.out.take();
-        if buf.is_none() {
-            self.m.pending_pongs = 0;
-        }
-        buf
+        self.take_transmit_buf().map(TransmitBuf::into_vec)
     }
 
     /// Bytes queued for the transport.

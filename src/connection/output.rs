@@ -1,18 +1,42 @@
-//! The output queue: bytes for the transport, in order, as a few owned buffers.
+//! The output queue: bytes for the transport, in order, as a few buffers — owned, or shared
+//! with other connections (a [`PreparedMessage`](crate::send::PreparedMessage)'s frames).
 
 use alloc::collections::VecDeque;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+
+use super::Connection;
+use crate::send::MaskGen;
 
 /// Inline buffers above this capacity are released once written, so one large message does
 /// not pin its size for the life of the connection.
 const RETAIN_CAPACITY: usize = 256 * 1024;
 
-/// Output not yet written: `queue` (buffers sealed in order: inline frame bytes, and the
-/// payloads of owned sends, each its own buffer) then `inline`, the buffer frames are being
-/// appended to. `sent` bytes of the first non-empty one are already written.
+/// One sealed buffer of the queue.
+#[derive(Debug)]
+enum Segment {
+    /// Inline frame bytes, or an owned send's payload.
+    Owned(Vec<u8>),
+    /// Frame bytes shared with other connections; never copied unless an owned buffer is
+    /// asked for ([`Connection::take_transmit`]).
+    Shared(Arc<[u8]>),
+}
+
+impl Segment {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Owned(v) => v,
+            Self::Shared(s) => s,
+        }
+    }
+}
+
+/// Output not yet written: `queue` (buffers sealed in order: inline frame bytes, the payloads
+/// of owned sends, shared frames) then `inline`, the buffer frames are being appended to.
+/// `sent` bytes of the first non-empty one are already written.
 #[derive(Debug, Default)]
 pub(super) struct Output {
-    queue: VecDeque<Vec<u8>>,
+    queue: VecDeque<Segment>,
     inline: Vec<u8>,
     sent: usize,
 }
@@ -24,18 +48,28 @@ impl Output {
         &mut self.inline
     }
 
-    /// Queues `payload` after everything appended so far, without copying it.
-    pub(super) fn push_owned(&mut self, payload: Vec<u8>) {
+    fn seal(&mut self) {
         if !self.inline.is_empty() {
             let sealed = core::mem::take(&mut self.inline);
-            self.queue.push_back(sealed);
+            self.queue.push_back(Segment::Owned(sealed));
         }
-        self.queue.push_back(payload);
+    }
+
+    /// Queues `payload` after everything appended so far, without copying it.
+    pub(super) fn push_owned(&mut self, payload: Vec<u8>) {
+        self.seal();
+        self.queue.push_back(Segment::Owned(payload));
+    }
+
+    /// Queues shared bytes after everything appended so far, without copying them.
+    pub(super) fn push_shared(&mut self, bytes: Arc<[u8]>) {
+        self.seal();
+        self.queue.push_back(Segment::Shared(bytes));
     }
 
     /// Bytes not yet written.
     pub(super) fn len(&self) -> usize {
-        self.queue.iter().map(Vec::len).sum::<usize>() + self.inline.len() - self.sent
+        self.queue.iter().map(|s| s.bytes().len()).sum::<usize>() + self.inline.len() - self.sent
     }
 
     /// The unwritten bytes, buffer by buffer.
@@ -43,7 +77,8 @@ impl Output {
         let mut skip = self.sent;
         self.queue
             .iter()
-            .chain(core::iter::once(&self.inline))
+            .map(Segment::bytes)
+            .chain(core::iter::once(&self.inline[..]))
             .map(move |b| {
                 let rest = b.get(skip..).unwrap_or_default();
                 skip = 0;
@@ -59,7 +94,7 @@ impl Output {
                 self.sent = (self.sent + n).min(self.inline.len());
                 break;
             };
-            let rest = front.len() - self.sent;
+            let rest = front.bytes().len() - self.sent;
             if n < rest {
                 self.sent += n;
                 return;
@@ -78,20 +113,26 @@ impl Output {
         }
     }
 
-    /// Takes the next unwritten buffer out of the queue, as it is (an owned payload, or the
-    /// inline frame bytes so far); only a partly written buffer loses its written prefix by a
-    /// move. `None` when nothing is pending.
-    pub(super) fn take(&mut self) -> Option<Vec<u8>> {
+    /// Takes the next unwritten buffer out of the queue, as it is (an owned payload, a shared
+    /// frame, or the inline frame bytes so far); only a partly written owned buffer loses its
+    /// written prefix by a move. `None` when nothing is pending.
+    pub(super) fn take(&mut self) -> Option<TransmitBuf> {
         let sent = core::mem::take(&mut self.sent);
-        let mut buf = match self.queue.pop_front() {
-            Some(b) => b,
-            None if self.inline.len() > sent => core::mem::take(&mut self.inline),
+        let segment = match self.queue.pop_front() {
+            Some(s) => s,
+            None if self.inline.len() > sent => Segment::Owned(core::mem::take(&mut self.inline)),
             None => {
                 self.inline.clear();
                 return None;
             }
         };
-        buf.drain(..sent);
+        let buf = match segment {
+            Segment::Owned(mut v) => {
+                v.drain(..sent);
+                TransmitBuf(Repr::Owned(v))
+            }
+            Segment::Shared(s) => TransmitBuf(Repr::Shared(s, sent)),
+        };
         if buf.is_empty() {
             return self.take();
         }
@@ -99,9 +140,95 @@ impl Output {
     }
 }
 
+/// One buffer of output handed to a writer by [`Connection::take_transmit_buf`]: bytes this
+/// connection owns, or frames shared with other connections (a
+/// [`PreparedMessage`](crate::send::PreparedMessage)), which are not copied. It derefs to
+/// the bytes to write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransmitBuf(Repr);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Repr {
+    Owned(Vec<u8>),
+    /// The bytes from the offset on.
+    Shared(Arc<[u8]>, usize),
+}
+
+impl TransmitBuf {
+    /// The bytes to write.
+    pub fn as_slice(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Owned(v) => v,
+            Repr::Shared(s, at) => s.get(*at..).unwrap_or_default(),
+        }
+    }
+
+    /// Whether the bytes are shared with other connections (a prepared message's frames).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.0, Repr::Shared(..))
+    }
+
+    /// The bytes as an owned `Vec`: a move for owned bytes, a copy for shared ones.
+    pub fn into_vec(self) -> Vec<u8> {
+        match self.0 {
+            Repr::Owned(v) => v,
+            Repr::Shared(..) => self.as_slice().to_vec(),
+        }
+    }
+}
+
+impl core::ops::Deref for TransmitBuf {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl AsRef<[u8]> for TransmitBuf {
+    fn as_ref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl From<TransmitBuf> for Vec<u8> {
+    fn from(buf: TransmitBuf) -> Self {
+        buf.into_vec()
+    }
+}
+
+impl<M: MaskGen> Connection<M> {
+    /// Takes the next pending output buffer, for a writer that runs apart from the
+    /// connection (another task, a channel): as [`Connection::take_transmit`], but the frames
+    /// of a [`PreparedMessage`](crate::send::PreparedMessage) come out shared
+    /// ([`TransmitBuf::is_shared`]), not copied into a `Vec` for each connection.
+    ///
+    /// ```
+    /// use wswire::connection::{Config, Connection};
+    /// use wswire::send::PreparedMessage;
+    ///
+    /// let message = PreparedMessage::binary(&[7; 4096]);
+    /// let mut conn = Connection::server_open(Default::default(), Config::default());
+    /// conn.send_prepared(&message)?;
+    /// let buf = conn.take_transmit_buf().unwrap();
+    /// assert!(buf.is_shared());
+    /// assert_eq!(buf[..4], [0x82, 126, 0x10, 0x00]); // header, then the payload
+    /// assert_eq!(conn.take_transmit_buf(), None);
+    /// # Ok::<(), wswire::UsageError>(())
+    /// ```
+    pub fn take_transmit_buf(&mut self) -> Option<TransmitBuf> {
+        let buf = self.m.out.take();
+        if buf.is_none() {
+            self.m.pending_pongs = 0;
+        }
+        buf
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Output;
+    use alloc::sync::Arc;
     use alloc::vec;
     use alloc::vec::Vec;
 
@@ -129,10 +256,27 @@ mod tests {
     fn take_hands_over_each_buffer_and_drops_what_was_written() {
         let mut o = filled();
         o.advance(1);
-        assert_eq!(o.take(), Some(b"b".to_vec()));
-        assert_eq!(o.take(), Some(b"ccc".to_vec()));
-        assert_eq!(o.take(), Some(b"d".to_vec()));
-        assert_eq!(o.take(), None);
+        let taken: Vec<Vec<u8>> = core::iter::from_fn(|| o.take().map(Into::into)).collect();
+        assert_eq!(taken, [b"b".to_vec(), b"ccc".to_vec(), b"d".to_vec()]);
         assert_eq!(o.len(), 0);
+    }
+
+    #[test]
+    fn shared_bytes_keep_their_place_and_are_taken_without_a_copy() {
+        let shared: Arc<[u8]> = Arc::from(&b"xyz"[..]);
+        let mut o = filled();
+        o.push_shared(shared.clone());
+        assert_eq!(o.len(), 9);
+        assert_eq!(
+            o.pieces().collect::<Vec<_>>(),
+            [&b"ab"[..], b"ccc", b"d", b"xyz"]
+        );
+        o.advance(7);
+        assert_eq!(o.pieces().collect::<Vec<_>>(), [&b"yz"[..]]);
+        let buf = o.take().unwrap();
+        assert!(buf.is_shared());
+        assert_eq!(buf.as_ptr(), shared[1..].as_ptr());
+        assert_eq!(buf.into_vec(), b"yz");
+        assert_eq!(o.take(), None);
     }
 }

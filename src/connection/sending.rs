@@ -5,9 +5,10 @@ use alloc::vec::Vec;
 
 use super::machine::{Phase, Transition};
 use super::{Connection, State};
+use crate::Role;
 use crate::error::UsageError;
 use crate::frame::{CloseCode, CloseFrame, Rsv, apply_mask};
-use crate::send::{Compression, DataKind, MaskGen};
+use crate::send::{Compression, DataKind, MaskGen, PreparedMessage};
 
 /// Owned sends smaller than this are copied into the output buffer anyway (a separate write
 /// slice would cost more than the copy).
@@ -137,6 +138,54 @@ impl<M: MaskGen> Connection<M> {
         }
         m.out.inline().extend_from_slice(header.as_bytes());
         m.out.push_owned(data);
+        Ok(())
+    }
+
+    /// Queues a [`PreparedMessage`] — the same message for many connections, framed once —
+    /// without copying its bytes into this connection's output (see the type's docs for what
+    /// is shared under permessage-deflate and fragmentation). A server connection queues the
+    /// shared frames; one whose compressor keeps context compresses the shared payload
+    /// itself; a client masks a copy of it, as [`Connection::send_binary`] does.
+    ///
+    /// ```
+    /// use wswire::connection::{Config, Connection};
+    /// use wswire::send::PreparedMessage;
+    ///
+    /// let message = PreparedMessage::text("hello, everyone");
+    /// let mut a = Connection::server_open(Default::default(), Config::default());
+    /// let mut b = Connection::server_open(Default::default(), Config::default());
+    /// a.send_prepared(&message)?;
+    /// b.send_prepared(&message)?;
+    /// assert_eq!(a.take_transmit(), b.take_transmit());
+    /// # Ok::<(), wswire::UsageError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Connection::send_text`], and [`UsageError::MessageInProgress`] while a message
+    /// sent in pieces is unfinished.
+    pub fn send_prepared(&mut self, message: &PreparedMessage) -> Result<(), UsageError> {
+        self.check_open()?;
+        if let Some(open) = self.m.sender.open_message() {
+            return Err(UsageError::MessageInProgress { open });
+        }
+        let (kind, payload) = (message.kind(), message.payload());
+        let m = &mut self.m;
+        let max_frame = m.config.send.max_frame_payload;
+        let shared = match &m.compressor {
+            _ if m.role == Role::Client => None,
+            Some(c) if c.takes_whole(payload.len()) => c
+                .shared_settings()
+                .and_then(|d| message.frames(max_frame, Some(d))),
+            _ => message.frames(max_frame, None),
+        };
+        let Some(frames) = shared else {
+            return self.send_data(kind, payload, true, Compression::Auto);
+        };
+        if frames.len() < OWNED_MIN_LEN {
+            m.out.inline().extend_from_slice(&frames);
+        } else {
+            m.out.push_shared(frames);
+        }
         Ok(())
     }
 

@@ -74,6 +74,7 @@ mod codec;
 #[cfg(feature = "deflate")]
 mod flate2_codec;
 
+pub(crate) use codec::SharedDeflate;
 pub use codec::{
     Codec, CodecError, Compressor, Deflate, Inflate, InflateProgress, InflateStep, MessageInflater,
 };

@@ -17,6 +17,9 @@
 //!   ([`DEFAULT_HIGH_WATER`], 1 MiB, unless `Config::outbound_high_water` is set), so a peer
 //!   that stops reading holds a bounded amount of memory and stalls only its own sender.
 //! - [`WebSocket::split`] gives a sending and a receiving half for two tasks.
+//! - Broadcast: a [`PreparedMessage`] is framed once and sent to many connections with
+//!   [`WebSocket::send_prepared`] / [`WsSender::try_send_prepared`]; each connection writes
+//!   the shared frames with vectored writes, no copy per connection.
 //!
 //! ```no_run
 //! # #[cfg(feature = "tokio")]
@@ -77,3 +80,4 @@ pub use stream::MaybeTlsStream;
 #[cfg(feature = "rustls")]
 pub use tokio_rustls::{self, rustls};
 pub use wswire;
+pub use wswire::send::PreparedMessage;

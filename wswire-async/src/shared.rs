@@ -11,7 +11,7 @@ use getrandom::SysRng;
 use wswire::connection::{Connection, Event, State};
 use wswire::rand_core::UnwrapErr;
 use wswire::recv;
-use wswire::send::RandomMask;
+use wswire::send::{PreparedMessage, RandomMask};
 use wswire::{CloseCode, UsageError};
 
 use crate::message::{CloseFrame, Error, Message};
@@ -381,15 +381,38 @@ impl<S, R: Runtime<S>> Shared<S, R> {
     /// frames always: a Close is how a slow peer is let go), then writes what it can without
     /// waiting (the receiving side, kept polled, writes the rest).
     pub(crate) fn try_send(&mut self, message: Message) -> Result<(), Error> {
+        let data = matches!(message, Message::Text(_) | Message::Binary(_));
+        self.try_queue(data, |s| s.start_send(message))
+    }
+
+    /// Queues a prepared message: its frames are shared with the other connections it is
+    /// sent to, and written from there (`poll_write_out` writes the connection's slices).
+    pub(crate) fn start_send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
+        with_conn!(&mut self.conn, c => c.send_prepared(message))?;
+        Ok(())
+    }
+
+    /// As `try_send`, for a prepared message.
+    pub(crate) fn try_send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
+        self.try_queue(true, |s| s.start_send_prepared(message))
+    }
+
+    /// Runs `queue` unless the connection is not open, or `data` and the output is above the
+    /// high-water mark; then writes what it can without waiting.
+    fn try_queue(
+        &mut self,
+        data: bool,
+        queue: impl FnOnce(&mut Self) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let (ready, open) =
             with_conn!(&self.conn, c => (c.is_send_ready(), c.state() == State::Open));
         if !open {
             return Err(Error::Closed);
         }
-        if !ready && matches!(message, Message::Text(_) | Message::Binary(_)) {
+        if !ready && data {
             return Err(Error::Full);
         }
-        self.start_send(message)?;
+        queue(self)?;
         let mut cx = Context::from_waker(Waker::noop());
         if let Poll::Ready(Err(e)) = self.poll_write_out(&mut cx, Side::Writer) {
             return Err(e.into());

@@ -9,6 +9,7 @@ use futures_core::Stream;
 use futures_sink::Sink;
 use wswire::CloseCode;
 use wswire::handshake::Negotiated;
+use wswire::send::PreparedMessage;
 
 use crate::message::{CloseFrame, Error, Message};
 use crate::runtime::Runtime;
@@ -114,6 +115,28 @@ impl<S, R: Runtime<S>> WebSocket<S, R> {
         lock(&self.inner).try_send(message)
     }
 
+    /// Sends a [`PreparedMessage`] — one message framed once for many connections, its
+    /// frames shared and written from the shared buffer, not copied per connection (see its
+    /// docs for what is shared under permessage-deflate) — with the backpressure of
+    /// [`send`](Self::send): it waits while the output is above the high-water mark, then
+    /// until it is written out.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub async fn send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
+        send_prepared(&self.inner, message).await
+    }
+
+    /// Sends a [`PreparedMessage`] without waiting, as [`try_send`](Self::try_send) a data
+    /// message: [`Error::Full`] above the high-water mark (nothing queued). A broadcast loop
+    /// calls it for every member and skips or lets go of those that are full.
+    ///
+    /// # Errors
+    /// As [`try_send`](Self::try_send).
+    pub fn try_send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
+        lock(&self.inner).try_send_prepared(message)
+    }
+
     /// Closes the WebSocket: sends our Close (`code`, `reason`), then reads until the peer's
     /// Close and the transport's end (or the close timeout), discarding messages meanwhile.
     ///
@@ -149,6 +172,16 @@ impl<S, R: Runtime<S>> WebSocket<S, R> {
 async fn send<S, R: Runtime<S>>(inner: &Inner<S, R>, message: Message) -> Result<(), Error> {
     poll_fn(|cx| lock(inner).poll_ready(cx)).await?;
     lock(inner).start_send(message)?;
+    poll_fn(|cx| lock(inner).poll_write_out(cx, crate::shared::Side::Writer)).await?;
+    Ok(())
+}
+
+async fn send_prepared<S, R: Runtime<S>>(
+    inner: &Inner<S, R>,
+    message: &PreparedMessage,
+) -> Result<(), Error> {
+    poll_fn(|cx| lock(inner).poll_ready(cx)).await?;
+    lock(inner).start_send_prepared(message)?;
     poll_fn(|cx| lock(inner).poll_write_out(cx, crate::shared::Side::Writer)).await?;
     Ok(())
 }
@@ -236,6 +269,22 @@ impl<S, R: Runtime<S>> WsSender<S, R> {
     /// As [`WebSocket::try_send`].
     pub fn try_send(&mut self, message: Message) -> Result<(), Error> {
         lock(&self.inner).try_send(message)
+    }
+
+    /// As [`WebSocket::send_prepared`].
+    ///
+    /// # Errors
+    /// As [`WebSocket::send`].
+    pub async fn send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
+        send_prepared(&self.inner, message).await
+    }
+
+    /// As [`WebSocket::try_send_prepared`].
+    ///
+    /// # Errors
+    /// As [`WebSocket::try_send`].
+    pub fn try_send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
+        lock(&self.inner).try_send_prepared(message)
     }
 
     /// Bytes queued for the transport and not yet written.

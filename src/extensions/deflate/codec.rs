@@ -394,6 +394,24 @@ impl Compressor {
         self.no_context_takeover
     }
 
+    /// Whether a whole message of `len` bytes would be compressed (the threshold, and an
+    /// engine that could be made).
+    pub(crate) fn takes_whole(&self, len: usize) -> bool {
+        !self.disabled && len >= self.threshold
+    }
+
+    /// The settings under which a whole message compressed once can be sent by every
+    /// compressor that has them: `Some` only when no context is kept (each message starts
+    /// from a fresh engine, so the same input gives the same output); with context takeover
+    /// the bytes depend on this connection's history.
+    pub(crate) fn shared_settings(&self) -> Option<SharedDeflate> {
+        self.no_context_takeover.then_some(SharedDeflate {
+            codec: self.codec,
+            window_bits: self.window_bits,
+            level: self.level,
+        })
+    }
+
     /// Whether an engine has been created (memory is held).
     #[cfg(all(test, feature = "deflate"))]
     pub(crate) fn has_engine(&self) -> bool {
@@ -465,6 +483,29 @@ impl Compressor {
             self.current = false;
         }
         Ok(Some(&self.buf))
+    }
+}
+
+/// What a message compressed without context depends on: the engine, its window and level.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct SharedDeflate {
+    codec: Codec,
+    window_bits: u8,
+    level: u8,
+}
+
+impl SharedDeflate {
+    /// The whole message `data` compressed from a fresh engine, as a compressor without
+    /// context takeover sends it (the final `00 00 ff ff` removed); `None` when the engine
+    /// cannot be made or fails (then the message goes uncompressed). Used by the lazy cache
+    /// of prepared messages, which needs `std`'s `Mutex`.
+    #[cfg(feature = "std")]
+    pub(crate) fn compress_message(&self, data: &[u8]) -> Option<Vec<u8>> {
+        let mut c = Compressor::new(self.codec, self.window_bits, true, self.level, 0);
+        match c.compress(data, true, true, true) {
+            Ok(Some(_)) => Some(core::mem::take(&mut c.buf)),
+            _ => None,
+        }
     }
 }
 
