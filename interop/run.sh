@@ -32,6 +32,8 @@
 #     from its auth middleware, a broadcast both ways in a path-routed room, deflate and the
 #     `chat` subprotocol agreed, a 426 refusal with its headers and text body
 #     (interop/axum_check.py, interop/axum_check.mjs);
+#   - chat (interop/chat_check.py): a broadcast reaches every member; while one member stops
+#     reading, another gets all of a 24 MB flood in order and the stalled one is closed with 1008;
 #   - wss both ways (interop/tls_check.py, interop/tls_check.mjs): Python's and Node's clients
 #     against echo_server_tokio --tls-self-signed (certificate made at test time, trusted by
 #     them), client_tokio --ca against Python's and Node's TLS servers with that certificate;
@@ -119,7 +121,7 @@ PY=$VENV/bin/python
 note "building the examples (release)"
 if ! { cargo build --release --example echo_server --example client &&
   cargo build --release -p wswire-async --features futures-io,axum,rustls --example echo_server_tokio \
-    --example client_tokio --example smol_echo --example hyper_upgrade --example axum_app; } >"$SCRATCH/build.log" 2>&1; then
+    --example client_tokio --example smol_echo --example hyper_upgrade --example axum_app --example chat; } >"$SCRATCH/build.log" 2>&1; then
   fail "build: cargo build --release --examples" "$(grep -m1 -E '^error' "$SCRATCH/build.log")"
   finish
 fi
@@ -401,6 +403,10 @@ http_case "hyper_upgrade: /ws/echo without Upgrade is refused by wswire (400)" /
 note "axum_app (wswire-async's axum extractor) <- python websockets, node ws"
 suite "axum_app <- python" "$PY" "$HERE/axum_check.py" "$AX" letmein
 suite "axum_app <- node" node "$HERE/axum_check.mjs" "$AX" letmein
+
+# --- chat: broadcast with PreparedMessage, a stalled member let go -------------------------
+note "chat (broadcast, slow-member policy) <- python websockets"
+suite "chat <- python" "$PY" "$HERE/chat_check.py" "$BIN/chat"
 
 # --- wss: TLS both ways (rustls on our side, a certificate made at test time) ---------------
 note "wss: python websockets and node ws <-> echo_server_tokio --tls-self-signed, client_tokio --ca"

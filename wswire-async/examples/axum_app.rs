@@ -15,7 +15,9 @@
 //!   answers 401 before any upgrade. Browsers cannot set headers on a WebSocket request, so
 //!   the token is a query parameter; `Authorization: Bearer TOKEN` works too.
 //!
-//! Slow members: each message is queued for each other member with `try_send`; a member
+//! Each message is framed once for the room (`PreparedMessage`; with permessage-deflate
+//! and no context takeover, compressed once too) and queued for each other member with
+//! `try_send_prepared`; a member
 //! whose queue is above its high-water mark (64 KiB here) is dropped from the room and
 //! closed with 1008, instead of holding memory or stalling the sender.
 //!
@@ -36,7 +38,7 @@ use wswire::CloseCode;
 use wswire::connection::Config;
 use wswire_async::axum::WebSocketUpgrade;
 use wswire_async::hyper::Upgraded;
-use wswire_async::{Message, WsSender};
+use wswire_async::{Message, PreparedMessage, WsSender};
 
 const PAGE: &str = include_str!("support/axum_app.html");
 
@@ -139,9 +141,13 @@ async fn member(rooms: Rooms, room: String, ws: wswire_async::WebSocket<Upgraded
         .insert(id, sender);
     println!("member {id} joined {room}");
     while let Some(Ok(message)) = receiver.recv().await {
-        if matches!(message, Message::Text(_) | Message::Binary(_)) {
-            rooms.broadcast(&room, id, &message);
-        }
+        // Framed (and, where no compression context is kept, compressed) once for the room.
+        let prepared = match &message {
+            Message::Text(t) => PreparedMessage::text(t),
+            Message::Binary(b) => PreparedMessage::binary(b),
+            _ => continue,
+        };
+        rooms.broadcast(&room, id, &prepared);
     }
     rooms.leave(&room, id);
     println!("member {id} left {room}");
@@ -156,7 +162,7 @@ impl Rooms {
 
     /// Queues `message` for every member of `room` but `from`; drops the members that are
     /// too far behind (closing them with 1008) or already gone.
-    fn broadcast(&self, room: &str, from: u64, message: &Message) {
+    fn broadcast(&self, room: &str, from: u64, message: &PreparedMessage) {
         let mut rooms = self.lock();
         let Some(members) = rooms.get_mut(room) else {
             return;
@@ -165,7 +171,7 @@ impl Rooms {
             if *id == from {
                 return true;
             }
-            match sender.try_send(message.clone()) {
+            match sender.try_send_prepared(message) {
                 Ok(()) => true,
                 Err(wswire_async::Error::Full) => {
                     println!("member {id} of {room} is too slow: dropped");
