@@ -17,7 +17,7 @@ use wswire::handshake::{ServerConfig, ServerHandshake};
 
 use crate::cases::Case;
 use crate::check::{Observed, Wire};
-use crate::io::{SILENCE, collect, lock, peer_closed, play, start_reader, wait_until};
+use crate::io::{SILENCE, close_or_wrong, collect, lock, play, start_reader, wait_until};
 
 /// How long the client may take to connect, and to exit once the connection is over.
 const PATIENCE: Duration = Duration::from_secs(5);
@@ -91,7 +91,7 @@ fn converse(
     let (shared, reading) = start_reader(&stream, early)?;
     play(&mut stream, case, &shared, obs);
     // The client's Close (an echo of ours, or its failure), then we close first.
-    wait_until(&shared, SILENCE, |b| peer_closed(b, wire));
+    wait_until(&shared, SILENCE, |b| close_or_wrong(b, wire));
     let before = lock(&shared).end.is_some();
     let _ = stream.shutdown(Shutdown::Write);
     wait_until(&shared, SILENCE, |b| b.end.is_some());

@@ -105,6 +105,12 @@ pub(crate) fn peer_closed(inbox: &Inbox, wire: Wire) -> bool {
     complete_outputs(&inbox.bytes, wire).is_some_and(|(_, closed)| closed)
 }
 
+/// Whether waiting for the peer's Close is over: it is in, or the output is already wrong
+/// (the check will fail; no point waiting for the silence timeout).
+pub(crate) fn close_or_wrong(inbox: &Inbox, wire: Wire) -> bool {
+    complete_outputs(&inbox.bytes, wire).is_none_or(|(_, closed)| closed)
+}
+
 /// Writes the case's pushes (a short sleep after a pause, waiting at checkpoints for what is
 /// due), recording `obs.marks`. A write that fails once the peer has closed is not an error.
 pub(crate) fn play(stream: &mut TcpStream, case: &Case, shared: &Shared, obs: &mut Observed) {
@@ -121,7 +127,7 @@ pub(crate) fn play(stream: &mut TcpStream, case: &Case, shared: &Shared, obs: &m
         }
         for cp in case.checkpoints.iter().filter(|cp| cp.after_push == i) {
             wait_until(shared, DUE, |b| {
-                complete_outputs(&b.bytes, wire).is_some_and(|(n, _)| n >= cp.outputs)
+                complete_outputs(&b.bytes, wire).is_none_or(|(n, _)| n >= cp.outputs)
             });
         }
         obs.marks.push(lock(shared).bytes.len());
