@@ -7,15 +7,17 @@
 #   - echo_server_tokio  (the wswire-async adapter over tokio, wswire-async/examples/)
 #   - smol_echo          (the wswire-async adapter over futures-io, run by smol)
 #   client role: the suite listens on a free port and starts the client once per case:
+#   - echo_client         (the core's client Connection over std::net, examples/echo_client.rs)
 #   - client_tokio --echo (the wswire-async adapter as a client, tokio)
-# With deflate, echo_server and client_tokio compress every message (--deflate-threshold 0),
-# echo_server_tokio and smol_echo only those of 1 KiB and more (their default).
+# With deflate, echo_server, echo_client and client_tokio compress every message
+# (--deflate-threshold 0), echo_server_tokio and smol_echo only those of 1 KiB and more (their
+# default).
 # Usage: bash conformance/run.sh        (CONFORMANCE_FILTER=6.4. bash conformance/run.sh;
 #        CONFORMANCE_SERVERS="echo_server" / CONFORMANCE_CLIENTS="" to run fewer;
 #        CONFORMANCE_DEFLATE_MODES="off" or "on" for one mode)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --example echo_server --example conformance
+cargo build --release --example echo_server --example echo_client --example conformance
 cargo build --release -p wswire-async --features futures-io --example echo_server_tokio --example smol_echo --example client_tokio
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 bin="$target_dir/release/examples"
@@ -89,11 +91,11 @@ for deflate in ${CONFORMANCE_DEFLATE_MODES:-off on}; do
     esac
     against "$deflate" "$name" "${args[@]}" || failed=$((failed + 1))
   done
-  for name in ${CONFORMANCE_CLIENTS-client_tokio}; do
-    case $deflate in
-      on) as_client "$deflate" "$name" --echo --deflate-threshold 0 || failed=$((failed + 1)) ;;
-      *) as_client "$deflate" "$name" --echo || failed=$((failed + 1)) ;;
-    esac
+  for name in ${CONFORMANCE_CLIENTS-echo_client client_tokio}; do
+    args=()
+    [ "$name" = client_tokio ] && args=(--echo)
+    [ "$deflate" = on ] && args+=(--deflate-threshold 0)
+    as_client "$deflate" "$name" "${args[@]}" || failed=$((failed + 1))
   done
 done
 echo "=== summary"
