@@ -3,7 +3,8 @@
 //! loop, and valid traffic also through a client `Connection` wired back to back.
 //!
 //! The same table runs over loopback TCP against `examples/echo_server.rs` with
-//! `bash conformance/run.sh` (see `examples/conformance.rs`). Set `CONFORMANCE_FILTER` to a
+//! `bash conformance/run.sh` (see `examples/conformance/main.rs`; it also tests clients and
+//! runs with permessage-deflate, `conformance/roles.rs`). Set `CONFORMANCE_FILTER` to a
 //! case-id prefix (e.g. `6.4.`) to run a subset.
 
 mod common;

@@ -1,6 +1,7 @@
 //! The conformance case table, modelled on the Autobahn TestSuite (sections 1–7, a reduced 9
 //! and 10), shared by the in-process test (`tests/conformance.rs`) and the loopback runner
-//! (`examples/conformance.rs`, which includes this file with `#[path]`).
+//! (`examples/conformance/main.rs`, which includes this file with `#[path]`; for a client
+//! under test or with permessage-deflate the cases are adapted by `roles.rs`).
 //!
 //! Each case is a fuzzing-client script against a **server**: the masked client bytes, in
 //! pushes (one push = one `handle_input` call in process, one `write` over TCP; a push marked
