@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds conformance/RESULTS.md from the outputs of the two runners:
 
-    cargo test --all-features --test conformance -- --nocapture > /tmp/inproc.txt
+    cargo test --all-features --test conformance -- --nocapture --test-threads 1 > /tmp/inproc.txt
     bash conformance/run.sh > /tmp/loopback.txt
     python3 conformance/results.py /tmp/inproc.txt /tmp/loopback.txt > conformance/RESULTS.md
 """
@@ -15,7 +15,8 @@ LINE = re.compile(r"^(PASS|FAIL|KNOWN)\s+(\S+)\s+(.*?) \[(\d+) ms\]$")
 def parse(path, mode):
     rows = OrderedDict()
     for line in open(path, encoding="utf-8"):
-        m = LINE.match(line.rstrip("\n"))
+        # The test harness's "test NAME ... " may precede the first line of output.
+        m = LINE.match(re.sub(r"^test \S+ \.\.\. ", "", line.rstrip("\n")))
         if not m:
             continue
         status, cid, rest, _ms = m.groups()
@@ -23,7 +24,7 @@ def parse(path, mode):
             m2 = re.match(r"in-process (\S+)\s+pair (\S+)\s+(.*)$", rest)
             raw, pair, text = m2.groups()
         else:
-            text = re.sub(r"^loopback\s+", "", rest)
+            text = re.sub(r"^(loopback|loopback-deflate|client|client-deflate)\s+", "", rest)
             raw, pair = status, None
         desc, _, tail = text.partition(" -> ")
         outcome, _, note = tail.partition(" [known failure: ")
@@ -32,6 +33,35 @@ def parse(path, mode):
         rows[cid] = dict(status=status, raw=raw, pair=pair, desc=desc, outcome=outcome.strip(),
                          note=("known failure: " + note.split("]")[0]) if note else "")
     return rows
+
+
+def runs(path):
+    """The runs of conformance/run.sh's output, in order: (label, rows, summary line)."""
+    out, label, lines = [], None, []
+    def flush():
+        if label is not None:
+            tmp = "\n".join(lines)
+            rows = OrderedDict()
+            for line in lines:
+                m = LINE.match(line)
+                if m:
+                    rows[m.group(2)] = m.group(1)
+            total = next((l.strip() for l in lines if re.match(r"^\d+ passed, \d+ failed$", l.strip())), "?")
+            out.append((label, rows, total))
+    for line in open(path, encoding="utf-8"):
+        line = line.rstrip("\n")
+        m = re.match(r"^=== (server|client) (\S+) .*deflate (on|off)$", line)
+        if m:
+            flush()
+            role, name, deflate = m.groups()
+            label, lines = f"{role} {name}" + (" + deflate" if deflate == "on" else ""), []
+        elif line.startswith("=== "):
+            flush()
+            label, lines = None, []
+        elif label is not None:
+            lines.append(line)
+    flush()
+    return out
 
 
 def summary(path):
@@ -55,7 +85,9 @@ rules from the first two header bytes, as Node's ws and Python's wsproto and web
   Close gets an empty Close); after a failure nothing follows the Close; the server closes the
   transport in every case. Codes 5000 and 65535 (Autobahn 7.13.x, informational there) must
   fail with 1002.
-- Extra cases beyond Autobahn's numbering: 7.7.14-7.7.16 (1012-1014 are valid), 7.9.10 (1015
+- Extra cases beyond Autobahn's numbering: 5.21 (an unmasked client frame fails 1002; in the
+  client role the same frame arrives masked from the server and the client must fail 1002),
+  7.7.14-7.7.16 (1012-1014 are valid), 7.9.10 (1015
   is invalid on the wire), 10.1.2-10.1.5 (more auto-fragmentation shapes).
 - Header timing checks ("on time" at the push completing the bad frame's first two bytes) on
   3.2-3.4, 4.x.3-4.x.5, 5.9-5.14.
@@ -73,6 +105,23 @@ rules from the first two header bytes, as Node's ws and Python's wsproto and web
   (text pieces are carried over to the next call when a fragment ends inside a code point,
   since `send_text_part` takes `&str`; unsolicited pongs have no API and are dropped); the
   client's events must be exactly the expected echoes, pongs and Close.
+- Deflate mode (`--deflate`): the runner offers (server role) or agrees to (client role)
+  `permessage-deflate`; RSV1 is then allowed on the first frame of a data message only, and
+  the checker inflates such messages itself with flate2 (payload + `00 00 ff ff`, raw
+  DEFLATE, one context across messages unless the peer's `*_no_context_takeover` was agreed
+  or a final block ended the stream). The cases with RSV1 on a data frame are listed in
+  `roles::DEFLATE_CHANGES` (the in-process test fails if one is missing): 3.4 (RSV1 on
+  "Hello, world!", which is not DEFLATE data) must fail 1007, as wswire's
+  `ProtocolError::Inflate` does (checklist H14; RFC 7692 names no code), by the end of the bad
+  frame rather than at its header; 3.5 (RSV1 | RSV3) still fails 1002. Every other case is
+  unchanged.
+- Client role (`--client-cmd`): per case the runner listens, starts the echo client with
+  `ws://ADDR/conformance/<case>`, answers its handshake with wswire's `ServerHandshake`, and
+  sends the case's frames re-framed as server frames (`roles::to_server_frames`: mask bit
+  flipped, key dropped, payload unmasked; push boundaries and pauses kept). The client's
+  output must be masked, otherwise the same strict rules. After its Close the runner shuts
+  its side first (RFC 6455 §7.1.1) and the client must then close the transport and exit 0
+  within 5 s (a client closing right after both Close frames is accepted: §7.1.1 allows it).
 - Loopback: TCP_NODELAY, one write per push, 2 ms sleep after pushes marked as pauses, up to 2 s
   for an answer that is due at a checkpoint, up to 5 s of silence for the server's EOF; the
   server's answer is read by a second thread so large echoes cannot deadlock.
@@ -80,15 +129,22 @@ rules from the first two header bytes, as Node's ws and Python's wsproto and web
 
 
 def main():
-    inproc, loop = parse(sys.argv[1], "in-process"), parse(sys.argv[2], "loopback")
+    inproc = parse(sys.argv[1], "in-process")
+    loops = runs(sys.argv[2])
     out = []
     out.append("# Conformance results\n")
     out.append("Generated by `conformance/results.py` from the two runners (see its header).\n")
     out.append("- In process (`cargo test --all-features --test conformance`): "
                f"**{summary(sys.argv[1])}** (cases; a case passes when its raw-bytes run and, "
                "where it applies, its client-server pair run pass).")
-    out.append("- Loopback (`bash conformance/run.sh`, examples/conformance against examples/echo_server): "
-               f"**{summary(sys.argv[2])}**.\n")
+    out.append("- Loopback (`bash conformance/run.sh`, examples/conformance over TCP; server role: "
+               "against each echo server; client role: each echo client against the runner as "
+               "server, the frames re-framed as server frames; each without and with "
+               "permessage-deflate):\n")
+    out.append("| run | result |\n| --- | --- |")
+    for label, _rows, total in loops:
+        out.append(f"| {label} | **{total}** |")
+    out.append("")
     out.append("Known failures are run and reported but not counted (`KNOWN_FAILURES` in "
                "`tests/conformance/cases.rs`).\n")
     sections = OrderedDict()
@@ -102,7 +158,8 @@ def main():
     out.append("Columns: *raw* = the case's bytes into a server `Connection` with the echo loop; "
                "*pair* = valid traffic re-sent by a client `Connection` through its API, wired back "
                "to back (n/a: failure cases, or traffic the client API cannot express, e.g. an empty "
-               "Close or data after its Close); *loopback* = the same bytes over TCP to echo_server. "
+               "Close or data after its Close); *loopback* = the same bytes over TCP in every run "
+               "above (PASS: in all of them; otherwise the runs it did not pass in). "
                "*Expected* is the strict outcome: echoes and pongs in order, the exact close code "
                "(\"echoed\" for a clean close answered with the same code, \"fail c\" for the server "
                "failing the connection with c and sending nothing after it), \"on time\" when an "
@@ -114,9 +171,9 @@ def main():
         out.append("| --- | --- | --- | --- | --- | --- | --- |")
         for cid in ids:
             r = inproc[cid]
-            l = loop.get(cid)
-            lo = l["raw"] if l else "not run"
-            note = r["note"] or (l["note"] if l else "")
+            bad = [label for label, rows, _ in loops if rows.get(cid) != "PASS"]
+            lo = "PASS" if loops and not bad else ("not run" if not loops else "FAIL: " + ", ".join(bad))
+            note = r["note"]
             raw = "KNOWN" if r["status"] == "KNOWN" and r["raw"] == "FAIL" else r["raw"]
             desc = r["desc"].replace("|", "\\|")
             out.append(f"| {cid} | {desc} | {r['outcome']} | {raw} | {r['pair']} | {lo} | {note} |")

@@ -1,29 +1,51 @@
 #!/usr/bin/env bash
-# Builds the echo servers and examples/conformance (release), then, for each server, starts it
-# on a free loopback port, runs the conformance suite against it, and stops it:
+# Builds the echo servers, the echo clients and examples/conformance (release), then runs the
+# conformance suite in both roles, each without and with permessage-deflate:
+#   server role: for each server, starts it on a free loopback port, runs the suite against
+#   it, and stops it:
 #   - echo_server        (the core driven over std::net, examples/echo_server.rs)
 #   - echo_server_tokio  (the wswire-async adapter over tokio, wswire-async/examples/)
 #   - smol_echo          (the wswire-async adapter over futures-io, run by smol)
+#   client role: the suite listens on a free port and starts the client once per case:
+#   - echo_client         (the core's client Connection over std::net, examples/echo_client.rs)
+#   - client_tokio --echo (the wswire-async adapter as a client, tokio)
+# With deflate, echo_server, echo_client and client_tokio compress every message
+# (--deflate-threshold 0), echo_server_tokio and smol_echo only those of 1 KiB and more (their
+# default).
 # Usage: bash conformance/run.sh        (CONFORMANCE_FILTER=6.4. bash conformance/run.sh;
-#        CONFORMANCE_SERVERS="echo_server" to run one)
+#        CONFORMANCE_SERVERS="echo_server" / CONFORMANCE_CLIENTS="" to run fewer;
+#        CONFORMANCE_DEFLATE_MODES="off" or "on" for one mode)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --example echo_server --example conformance
-cargo build --release -p wswire-async --features futures-io --example echo_server_tokio --example smol_echo
+cargo build --release --example echo_server --example echo_client --example conformance
+cargo build --release -p wswire-async --features futures-io --example echo_server_tokio --example smol_echo --example client_tokio
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 bin="$target_dir/release/examples"
 log=$(mktemp)
+out=$(mktemp)
+summary=$(mktemp)
 server=
 cleanup() {
   [ -n "$server" ] && { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
-  rm -f "$log"
+  rm -f "$log" "$out" "$summary"
 }
 trap cleanup EXIT
 
-# against NAME ARGS...: the suite against one server; returns the suite's status.
-against() {
-  local name=$1
+# suite LABEL ARGS...: runs examples/conformance with ARGS, output to stdout, and notes its
+# counts under LABEL; returns the suite's status.
+suite() {
+  local label=$1
   shift
+  local status=0
+  "$bin/conformance" "$@" | tee "$out" || status=$?
+  printf '%-40s %s\n' "$label" "$(tail -n 1 "$out")" >>"$summary"
+  return "$status"
+}
+
+# against DEFLATE NAME ARGS...: the suite against one server (DEFLATE: on or off).
+against() {
+  local deflate=$1 name=$2
+  shift 2
   # Port 0: the kernel picks a free port; the server prints the address it listens on.
   "$bin/$name" "$@" 127.0.0.1:0 >"$log" 2>&1 &
   server=$!
@@ -35,9 +57,10 @@ against() {
     sleep 0.1
   done
   [ -n "$addr" ] || { cat "$log"; echo "$name did not report its address" >&2; return 1; }
-  echo "=== $name $* (pid $server) on $addr"
-  local status=0
-  "$bin/conformance" "$addr" || status=$?
+  echo "=== server $name $* (pid $server) on $addr, deflate $deflate"
+  local status=0 flag=()
+  [ "$deflate" = on ] && flag=(--deflate)
+  suite "server $name, deflate $deflate" "${flag[@]}" "$addr" || status=$?
   if [ "$status" -ne 0 ]; then
     echo "--- $name log (last 40 lines)"
     tail -n 40 "$log"
@@ -48,11 +71,33 @@ against() {
   return "$status"
 }
 
+# as_client DEFLATE NAME ARGS...: the suite with the client NAME ARGS under test.
+as_client() {
+  local deflate=$1 name=$2
+  shift 2
+  echo "=== client $name $*, deflate $deflate"
+  local flag=()
+  [ "$deflate" = on ] && flag=(--deflate)
+  suite "client $name, deflate $deflate" "${flag[@]}" --client-cmd "$bin/$name $*"
+}
+
 failed=0
-for name in ${CONFORMANCE_SERVERS:-echo_server echo_server_tokio smol_echo}; do
-  case $name in
-    echo_server_tokio) against "$name" --threads 1 --quiet || failed=$((failed + 1)) ;;
-    *) against "$name" || failed=$((failed + 1)) ;;
-  esac
+for deflate in ${CONFORMANCE_DEFLATE_MODES:-off on}; do
+  for name in ${CONFORMANCE_SERVERS-echo_server echo_server_tokio smol_echo}; do
+    case $name/$deflate in
+      echo_server/on) args=(--deflate-threshold 0) ;;
+      echo_server_tokio/*) args=(--threads 1 --quiet) ;;
+      *) args=() ;;
+    esac
+    against "$deflate" "$name" "${args[@]}" || failed=$((failed + 1))
+  done
+  for name in ${CONFORMANCE_CLIENTS-echo_client client_tokio}; do
+    args=()
+    [ "$name" = client_tokio ] && args=(--echo)
+    [ "$deflate" = on ] && args+=(--deflate-threshold 0)
+    as_client "$deflate" "$name" "${args[@]}" || failed=$((failed + 1))
+  done
 done
-[ "$failed" -eq 0 ] || { echo "conformance failed against $failed server(s)" >&2; exit 1; }
+echo "=== summary"
+cat "$summary"
+[ "$failed" -eq 0 ] || { echo "conformance failed in $failed run(s)" >&2; exit 1; }

@@ -3,7 +3,8 @@
 //! loop, and valid traffic also through a client `Connection` wired back to back.
 //!
 //! The same table runs over loopback TCP against `examples/echo_server.rs` with
-//! `bash conformance/run.sh` (see `examples/conformance.rs`). Set `CONFORMANCE_FILTER` to a
+//! `bash conformance/run.sh` (see `examples/conformance/main.rs`; it also tests clients and
+//! runs with permessage-deflate, `conformance/roles.rs`). Set `CONFORMANCE_FILTER` to a
 //! case-id prefix (e.g. `6.4.`) to run a subset.
 
 mod common;
@@ -14,6 +15,8 @@ mod cases;
 mod check;
 #[path = "conformance/inproc.rs"]
 mod inproc;
+#[path = "conformance/roles.rs"]
+mod roles;
 
 use std::time::Instant;
 
@@ -92,4 +95,64 @@ fn conformance_in_process() {
         "conformance failures:\n{}",
         failed.join("\n")
     );
+}
+
+/// The loopback runner's modes, checked on the whole table: every case with an RSV1 data
+/// frame is in `roles::DEFLATE_CHANGES` (and nothing else is), and re-framing a case for a
+/// client under test keeps its frames (mask bit flipped, payload unmasked), push count,
+/// pauses and the frame a push boundary falls in.
+#[test]
+fn conformance_modes() {
+    for entry in catalogue() {
+        let case = (entry.build)();
+        if let Err(e) = roles::for_deflate(case.clone()) {
+            panic!("{e}");
+        }
+        let server = roles::to_server_frames(&case.pushes);
+        assert_eq!(server.len(), case.pushes.len(), "{}", case.id);
+        let join =
+            |p: &[cases::Push]| -> Vec<u8> { p.iter().flat_map(|p| p.bytes.clone()).collect() };
+        let (old, new) = (join(&case.pushes), join(&server));
+        let (fo, fnew) = (roles::walk(&old), roles::walk(&new));
+        assert_eq!(fo.len(), fnew.len(), "{}: frame count", case.id);
+        for (a, b) in fo.iter().zip(&fnew) {
+            assert_eq!(a.b0, b.b0, "{}", case.id);
+            assert_eq!(
+                a.key.is_some(),
+                b.key.is_none(),
+                "{}: mask bit not flipped",
+                case.id
+            );
+            let unmask = |bytes: &[u8], key: Option<[u8; 4]>| -> Vec<u8> {
+                let k = key.unwrap_or([0; 4]);
+                bytes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| x ^ k[i % 4])
+                    .collect()
+            };
+            assert_eq!(
+                unmask(&old[a.payload.clone()], a.key),
+                unmask(&new[b.payload.clone()], b.key),
+                "{}: payload",
+                case.id
+            );
+        }
+        let (mut eo, mut en) = (0, 0);
+        for (p, q) in case.pushes.iter().zip(&server) {
+            assert_eq!(p.pause, q.pause, "{}", case.id);
+            eo += p.bytes.len();
+            en += q.bytes.len();
+            // A boundary stays in the same frame (or at the same frame's start).
+            let frame_of = |frames: &[roles::RawFrame], o: usize| {
+                frames.partition_point(|f| f.payload.end < o)
+            };
+            assert_eq!(
+                frame_of(&fo, eo),
+                frame_of(&fnew, en),
+                "{}: boundary moved",
+                case.id
+            );
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! The conformance case table, modelled on the Autobahn TestSuite (sections 1–7, a reduced 9
 //! and 10), shared by the in-process test (`tests/conformance.rs`) and the loopback runner
-//! (`examples/conformance.rs`, which includes this file with `#[path]`).
+//! (`examples/conformance/main.rs`, which includes this file with `#[path]`; for a client
+//! under test or with permessage-deflate the cases are adapted by `roles.rs`).
 //!
 //! Each case is a fuzzing-client script against a **server**: the masked client bytes, in
 //! pushes (one push = one `handle_input` call in process, one `write` over TCP; a push marked
@@ -144,6 +145,16 @@ impl Case {
         out
     }
 
+    /// An **unmasked** frame (payload under 126 bytes) with first byte `b0`: what a client
+    /// must never send (RFC 6455 §5.1). Re-framed for a client under test it becomes a
+    /// masked server frame, which a client must fail as well (`roles::to_server_frames`).
+    pub fn unmasked_frame(b0: u8, payload: &[u8]) -> Vec<u8> {
+        assert!(payload.len() < 126, "unmasked_frame: short payloads only");
+        let mut out = vec![b0, payload.len() as u8];
+        out.extend_from_slice(payload);
+        out
+    }
+
     /// Appends raw bytes as one push.
     pub fn raw(&mut self, bytes: Vec<u8>, pause: bool) -> &mut Self {
         self.pushes.push(Push { bytes, pause });
@@ -259,7 +270,8 @@ fn entry(list: &mut Vec<Entry>, id: impl Into<String>, build: impl Fn(&str) -> C
     });
 }
 
-/// Cases known to fail, with the mode they fail in (`"in-process"`, `"pair"`, `"loopback"` or
+/// Cases known to fail, with the mode they fail in (`"in-process"`, `"pair"`, `"loopback"`,
+/// `"loopback-deflate"`, `"client"`, `"client-deflate"` or
 /// `"*"`) and why. They are run and reported but do not count as failures; one that passes is
 /// reported so that it can be removed from this list.
 pub const KNOWN_FAILURES: &[(&str, &str, &str)] = &[];
@@ -649,6 +661,19 @@ fn section5(l: &mut Vec<Entry>) {
                 .clean_close()
         });
     }
+    entry(l, "5.21", |id| {
+        // Client role: the same bytes arrive masked from the server, and a client must fail
+        // a masked frame (RFC 6455 §5.1).
+        Case::new(
+            id,
+            "text, then an unmasked text (extra; client role: a masked one): echo, then fail 1002",
+        )
+        .send(FIN | TEXT, b"masked as it must be")
+        .raw(Case::unmasked_frame(FIN | TEXT, b"unmasked"), false)
+        .send(FIN | PING, b"never answered")
+        .expect_text(b"masked as it must be")
+        .fails(1002)
+    });
 }
 
 /// The push that completes the first two header bytes of the next frame sent in `mode`.

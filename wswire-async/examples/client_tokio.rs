@@ -15,6 +15,14 @@
 //! feature: the Mozilla roots are trusted, or only the PEM certificates of `--ca FILE`
 //! (`cargo run -p wswire-async --features rustls --example client_tokio -- --ca cert.pem
 //! wss://localhost:9443/`). Exits 1 on any mismatch.
+//!
+//! `--echo` makes it an echo client instead (the client under test of the conformance
+//! suite's client role, `examples/conformance`): it sends nothing of its own, echoes every
+//! text and binary message, lets the connection answer pings and the server's Close, and
+//! fails the connection on bad input. It exits 0 once the connection has ended with a
+//! Close (the server's, echoed, or its own on a protocol error), 1 when it ended without one
+//! or nothing arrived for 10 s. `--deflate-threshold N` (echo mode only): compress messages
+//! of N bytes and more (default 1024).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -36,6 +44,8 @@ struct Args {
     expect_extension: Option<String>,
     /// `--ca FILE` (feature `rustls`): trust only the certificates in this PEM file.
     ca: Option<String>,
+    echo: bool,
+    threshold: Option<usize>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -49,6 +59,14 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--binary" => a.binary = true,
             "--no-deflate" => a.deflate = false,
+            "--echo" => a.echo = true,
+            "--deflate-threshold" => {
+                a.threshold = Some(
+                    value("--deflate-threshold")?
+                        .parse()
+                        .map_err(|e| format!("--deflate-threshold: {e}"))?,
+                )
+            }
             "--size" => {
                 a.size = Some(
                     value("--size")?
@@ -72,7 +90,7 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     if a.url.is_empty() {
-        return Err("usage: client_tokio [--binary] [--size N] [--ping TEXT] [--close CODE] [--no-deflate] [--expect-extension NAME] [--ca PEM] URL [TEXT...]".into());
+        return Err("usage: client_tokio [--binary] [--size N] [--ping TEXT] [--close CODE] [--no-deflate] [--expect-extension NAME] [--ca PEM] [--echo [--deflate-threshold N]] URL [TEXT...]".into());
     }
     Ok(a)
 }
@@ -152,7 +170,10 @@ fn trusting(ca: &str) -> Result<std::sync::Arc<wswire_async::rustls::ClientConfi
 
 async fn run() -> Result<(), String> {
     let a = parse_args()?;
-    let config = Config::default();
+    let mut config = Config::default();
+    if let Some(t) = a.threshold {
+        config.deflate.threshold = t;
+    }
     let mut ws = open(&a, config)
         .await
         .map_err(|e| format!("connecting to {}: {e}", a.url))?;
@@ -171,6 +192,9 @@ async fn run() -> Result<(), String> {
             agreed.join(", ")
         }
     );
+    if a.echo {
+        return echo(&mut ws).await;
+    }
     if let Some(want) = &a.expect_extension {
         let ok = match want.as_str() {
             "none" => agreed.is_empty(),
@@ -229,6 +253,38 @@ async fn run() -> Result<(), String> {
 }
 
 type Ws = wswire_async::WebSocket<MaybeTlsStream>;
+
+/// `--echo`: echoes every data message until the connection ends; `Ok` if it ended with a
+/// Close (sent or received).
+async fn echo(ws: &mut Ws) -> Result<(), String> {
+    let mut closed = None;
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(10), ws.recv()).await;
+        match next {
+            Err(_) => return Err("nothing received in 10 s".into()),
+            Ok(None) => break,
+            Ok(Some(Ok(m @ (Message::Text(_) | Message::Binary(_))))) => {
+                // Refused only once closing: the end comes with the next recv.
+                if let Err(e) = ws.send(m).await {
+                    eprintln!("client_tokio: echo not sent: {e}");
+                }
+            }
+            Ok(Some(Ok(Message::Close(f)))) => {
+                closed = Some(format!("closed by the server: {f:?}"));
+            }
+            Ok(Some(Ok(_))) => {}
+            // A protocol error: the connection sends its Close and then ends.
+            Ok(Some(Err(e))) => closed = Some(format!("failed the connection: {e}")),
+        }
+    }
+    match closed {
+        Some(how) => {
+            println!("{how}");
+            Ok(())
+        }
+        None => Err("the connection ended without a Close".into()),
+    }
+}
 
 /// The next message, within 10 s.
 async fn recv(ws: &mut Ws) -> Result<Message, String> {
