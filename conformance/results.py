@@ -54,7 +54,8 @@ def runs(path):
         if m:
             flush()
             role, name, deflate = m.groups()
-            label, lines = f"{role} {name}" + (" + deflate" if deflate == "on" else ""), []
+            over = " over wss" if " over wss " in line else ""
+            label, lines = f"{role} {name}{over}" + (" + deflate" if deflate == "on" else ""), []
         elif line.startswith("=== "):
             flush()
             label, lines = None, []
@@ -140,7 +141,7 @@ def main():
     out.append("- Loopback (`bash conformance/run.sh`, examples/conformance over TCP; server role: "
                "against each echo server; client role: each echo client against the runner as "
                "server, the frames re-framed as server frames; each without and with "
-               "permessage-deflate):\n")
+               "permessage-deflate; and over wss through wswire-async's tls_tunnel):\n")
     out.append("| run | result |\n| --- | --- |")
     for label, _rows, total in loops:
         out.append(f"| {label} | **{total}** |")

@@ -9,6 +9,8 @@
 #   client role: the suite listens on a free port and starts the client once per case:
 #   - echo_client         (the core's client Connection over std::net, examples/echo_client.rs)
 #   - client_tokio --echo (the wswire-async adapter as a client, tokio)
+#   and over wss (CONFORMANCE_WSS=0 to skip): echo_server_tokio --tls-self-signed and
+#   client_tokio --echo --ca, the suite reaching them through tls_tunnel.
 # With deflate, echo_server, echo_client and client_tokio compress every message
 # (--deflate-threshold 0), echo_server_tokio and smol_echo only those of 1 KiB and more (their
 # default).
@@ -18,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --example echo_server --example echo_client --example conformance
-cargo build --release -p wswire-async --features futures-io --example echo_server_tokio --example smol_echo --example client_tokio
+cargo build --release -p wswire-async --features futures-io,rustls --example echo_server_tokio --example smol_echo --example client_tokio --example tls_tunnel
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 bin="$target_dir/release/examples"
 log=$(mktemp)
@@ -98,6 +100,49 @@ for deflate in ${CONFORMANCE_DEFLATE_MODES:-off on}; do
     as_client "$deflate" "$name" "${args[@]}" || failed=$((failed + 1))
   done
 done
+# Over wss (TLS by rustls on our side; a certificate made at start-up): the suite speaks plain
+# TCP through wswire-async's tls_tunnel, byte for byte.
+#   server role: suite -> tunnel (plain in, TLS out) -> echo_server_tokio --tls-self-signed
+#   client role: client_tokio --echo --ca -> tunnel (TLS in, plain out) -> suite
+if [ "${CONFORMANCE_WSS:-1}" = 1 ]; then
+  tlsdir=$(mktemp -d)
+  "$bin/echo_server_tokio" --threads 1 --quiet --tls-self-signed "$tlsdir" 127.0.0.1:0 >"$log.tls" 2>&1 &
+  tls_server=$!
+  tunnels=()
+  wait_addr() { # FILE: the first 127.0.0.1:PORT the process writing FILE printed
+    local a=
+    for _ in $(seq 1 100); do
+      a=$(grep -o '127\.0\.0\.1:[0-9]*' "$1" | head -n 1 || true)
+      [ -n "$a" ] && break
+      sleep 0.1
+    done
+    echo "$a"
+  }
+  tls_addr=$(wait_addr "$log.tls")
+  "$bin/tls_tunnel" --to-tls "localhost:${tls_addr##*:}" --ca "$tlsdir/cert.pem" 127.0.0.1:0 >"$log.t1" 2>&1 &
+  tunnels+=($!)
+  plain_addr=$(wait_addr "$log.t1")
+  # The suite's port for the client role, picked free now and given to the tunnel.
+  listen_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$bin/tls_tunnel" --from-tls "$tlsdir/cert.pem" "$tlsdir/key.pem" --to "127.0.0.1:$listen_port" 127.0.0.1:0 >"$log.t2" 2>&1 &
+  tunnels+=($!)
+  wss_addr=$(wait_addr "$log.t2")
+  for deflate in ${CONFORMANCE_DEFLATE_MODES:-off on}; do
+    flag=()
+    [ "$deflate" = on ] && flag=(--deflate)
+    echo "=== server echo_server_tokio over wss (tunnel $plain_addr -> $tls_addr), deflate $deflate"
+    suite "server echo_server_tokio over wss, deflate $deflate" "${flag[@]}" "$plain_addr" || failed=$((failed + 1))
+    args=(--echo --ca "$tlsdir/cert.pem")
+    [ "$deflate" = on ] && args+=(--deflate-threshold 0)
+    echo "=== client client_tokio over wss (tunnel $wss_addr -> 127.0.0.1:$listen_port), deflate $deflate"
+    suite "client client_tokio over wss, deflate $deflate" "${flag[@]}" --listen "127.0.0.1:$listen_port" \
+      --client-url "wss://localhost:${wss_addr##*:}" --client-cmd "$bin/client_tokio ${args[*]}" ||
+      failed=$((failed + 1))
+  done
+  kill "$tls_server" "${tunnels[@]}" 2>/dev/null || true
+  wait "$tls_server" "${tunnels[@]}" 2>/dev/null || true
+  rm -rf "$tlsdir" "$log.tls" "$log.t1" "$log.t2"
+fi
 echo "=== summary"
 cat "$summary"
 [ "$failed" -eq 0 ] || { echo "conformance failed in $failed run(s)" >&2; exit 1; }

@@ -27,11 +27,14 @@ pub(crate) struct ClientUnderTest {
     pub(crate) listener: TcpListener,
     pub(crate) addr: SocketAddr,
     pub(crate) cmd: Vec<String>,
+    /// Where the client is told to connect, before `/conformance/<case>`: `ws://ADDR`, or a
+    /// tunnel in front of us (`--client-url wss://localhost:PORT`, the suite over wss).
+    pub(crate) url_base: String,
 }
 
 impl ClientUnderTest {
     /// Listens on `listen` (port 0: any free port) for the client `cmd` (split on spaces).
-    pub(crate) fn new(listen: &str, cmd: &str) -> Result<Self, String> {
+    pub(crate) fn new(listen: &str, cmd: &str, url_base: Option<String>) -> Result<Self, String> {
         let listener = TcpListener::bind(listen).map_err(|e| format!("bind {listen}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         listener.set_nonblocking(true).map_err(|e| e.to_string())?;
@@ -43,6 +46,7 @@ impl ClientUnderTest {
             listener,
             addr,
             cmd,
+            url_base: url_base.unwrap_or_else(|| format!("ws://{addr}")),
         })
     }
 }
@@ -50,7 +54,7 @@ impl ClientUnderTest {
 /// Runs one case (already re-framed) against a fresh client.
 pub(crate) fn run(t: &ClientUnderTest, case: &Case, deflate: bool) -> Observed {
     let mut obs = Observed::default();
-    let url = format!("ws://{}/conformance/{}", t.addr, case.id);
+    let url = format!("{}/conformance/{}", t.url_base, case.id);
     let child = Command::new(&t.cmd[0])
         .args(&t.cmd[1..])
         .arg(&url)

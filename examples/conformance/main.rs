@@ -21,7 +21,9 @@
 //! client; we answer its handshake and send the case's frames re-framed as server frames
 //! (`tests/conformance/roles.rs`). Its output must be masked client frames with the same
 //! echoes, pongs and Close; after its Close we close our side and it must close the
-//! transport, then exit 0.
+//! transport, then exit 0. `--client-url BASE` tells the client to connect to
+//! `BASE/conformance/<case>` instead, e.g. `wss://localhost:PORT` of a TLS tunnel in front of
+//! us (`wswire-async/examples/tls_tunnel.rs`: the suite over wss).
 //!
 //! **`--deflate`** (or `CONFORMANCE_DEFLATE=1`): permessage-deflate is offered (server role)
 //! or agreed (client role); compressed messages are inflated by the checker with flate2, and
@@ -64,22 +66,24 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut deflate = std::env::var("CONFORMANCE_DEFLATE").is_ok_and(|v| v == "1");
     let (mut addr, mut cmd, mut listen) = (None, None, "127.0.0.1:0".to_owned());
+    let mut url_base = None;
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--deflate" => deflate = true,
             "--client-cmd" => cmd = Some(it.next().ok_or("--client-cmd needs a command")?),
             "--listen" => listen = it.next().ok_or("--listen needs an address")?,
+            "--client-url" => url_base = Some(it.next().ok_or("--client-url needs a URL")?),
             s if s.starts_with("--") => {
                 return Err(format!(
-                    "unknown option {s}; usage: conformance [--deflate] ADDR | conformance [--deflate] [--listen ADDR] --client-cmd CMD"
+                    "unknown option {s}; usage: conformance [--deflate] ADDR | conformance [--deflate] [--listen ADDR] [--client-url BASE] --client-cmd CMD"
                 ));
             }
             _ => addr = Some(arg),
         }
     }
     let target = match cmd {
-        Some(cmd) => Target::Client(ClientUnderTest::new(&listen, &cmd)?),
+        Some(cmd) => Target::Client(ClientUnderTest::new(&listen, &cmd, url_base)?),
         None => Target::Server(addr.unwrap_or_else(|| "127.0.0.1:9001".to_owned())),
     };
     Ok(Args { target, deflate })
