@@ -12,12 +12,14 @@ mod connection;
 #[cfg(test)]
 mod corpus_tests;
 mod deflate;
+mod differential;
 mod handshake;
 mod recv;
 
 pub use codecs::{apply_mask_portable, copy_masked_portable, frame_header, utf8};
 pub use connection::connection;
 pub use deflate::inflate;
+pub use differential::{End, LIMIT, Msg, Outcome, differential, outcome as wswire_outcome};
 pub use handshake::{extensions_header, handshake_request, handshake_response};
 pub use recv::{receiver_client, receiver_server, roundtrip};
 
@@ -34,6 +36,8 @@ pub fn by_name(target: &str) -> Option<fn(&[u8])> {
         "roundtrip" => roundtrip,
         "inflate" => inflate,
         "connection" => connection,
+        // Without the fuzz crate's tungstenite: wswire byte by byte as the other side.
+        "differential" => |d| differential(d, differential::outcome_bytewise),
         _ => return None,
     })
 }
