@@ -133,6 +133,7 @@ impl WebSocketUpgrade {
 
     /// The subprotocols this route speaks, most preferred first: the first the client also
     /// offered is agreed on (RFC 6455 §4.2.2 /subprotocol/); none in common agrees on none.
+    /// Without this, the [`server_config`](Self::server_config)'s preferences decide.
     #[must_use]
     pub fn protocols<I, P>(mut self, protocols: I) -> Self
     where
@@ -172,7 +173,9 @@ impl WebSocketUpgrade {
     /// [`WebSocket`] (resolved once the 101 is sent and the connection handed over).
     pub fn upgrade(self) -> (Response, Upgrading) {
         let server = self.server.clone().unwrap_or_else(default_server);
-        let choice = self.selected_protocol().map(str::to_owned);
+        // `protocols([..])` decides when given; otherwise the server config's preferences.
+        let choice =
+            (!self.protocols.is_empty()).then(|| self.selected_protocol().map(str::to_owned));
         let Self {
             mut head,
             on,
@@ -182,9 +185,13 @@ impl WebSocketUpgrade {
         // Give the upgrade back to the request, so the one path in `hyper` performs it.
         head.extensions_mut().insert(on);
         let (response, upgrading) = crate::hyper::upgrade_with(&mut head, config, |request| {
-            request
-                .accept_with(&server, choice.as_deref(), &[])
-                .or_else(|_| Ok(request.accept(&server)))
+            Ok(match &choice {
+                // Chosen among the client's offers, so `accept_with` cannot refuse it.
+                Some(choice) => request
+                    .accept_with(&server, choice.as_deref(), &[])
+                    .unwrap_or_else(|_| request.accept(&server)),
+                None => request.accept(&server),
+            })
         });
         (response.map(Body::from), upgrading)
     }

@@ -256,3 +256,26 @@ async fn hyper_upgrade_echoes_and_its_refusal_has_a_status_and_text_body() {
         "{post}"
     );
 }
+
+#[tokio::test]
+async fn without_protocols_the_route_server_config_chooses_the_subprotocol() {
+    let mut server = ServerConfig::default();
+    server.subprotocols(["mqtt"]).unwrap();
+    let server = Arc::new(server);
+    let router = Router::new().route(
+        "/ws",
+        get(move |ws: WebSocketUpgrade| {
+            let server = Arc::clone(&server);
+            async move { ws.server_config(server).on_upgrade(|_ws| async {}) }
+        }),
+    );
+    let addr = serve(router).await;
+    let uri = WsUri::parse(&format!("ws://{addr}/ws")).unwrap();
+    let mut request = ClientRequest::from_uri(&uri);
+    request.subprotocols(["chat", "mqtt"]).unwrap();
+    let tcp = TcpStream::connect(&addr).await.unwrap();
+    let ws: WebSocket<TcpStream> = connect_on(tcp, request, Config::default()).await.unwrap();
+    assert_eq!(ws.negotiated().subprotocol(), Some("mqtt"));
+    // The route's config carries no deflate negotiator: nothing else is agreed.
+    assert!(ws.negotiated().extensions().is_empty());
+}
