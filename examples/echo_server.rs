@@ -72,8 +72,9 @@ use wswire::recv::Message;
 const DEMO_PAGE: &str = include_str!("support/demo.html");
 /// The largest request head read before deciding between the page and a WebSocket.
 const MAX_HEAD: usize = 16 * 1024;
-/// Socket read size.
-const READ_CHUNK: usize = 64 * 1024;
+/// Socket read size: the one buffer this example keeps per connection besides the
+/// connection's own (which copies each read and shrinks back to 8 KiB after every message).
+const READ_CHUNK: usize = 8 * 1024;
 
 fn main() -> io::Result<()> {
     let mut addr = "127.0.0.1:9001".to_owned();

@@ -25,6 +25,9 @@
 #   - echo_server --protocol: raw handshakes offering subprotocols (interop/subprotocol_check.py,
 #     which starts its own echo_server processes): the client's first offer among the
 #     server's is selected, none without --protocol;
+#   - echo_server and echo_server_tokio resident memory (interop/memory_check.py, their own
+#     processes): 16 connections each send a 63 MiB text message compressed to 64 KiB and read
+#     the echo; idle afterwards, VmRSS has grown by at most 16 MiB in total;
 #   - echo_server's GET /stats?id= (interop/stats_check.py, its own echo_server processes):
 #     the demo page's per-connection byte counters, exact against raw frames, with and without
 #     permessage-deflate; 404/400 for unknown or malformed ids; the table's cap;
@@ -424,6 +427,11 @@ suite "echo_server /stats" "$PY" "$HERE/stats_check.py" "$BIN/echo_server"
 # --- echo_server's handshake deadline: silent and trickling clients are cut off -------------
 note "echo_server handshake deadline (silent and 4 bytes/s clients)"
 suite "echo_server handshake deadline" "$PY" "$HERE/handshake_deadline_check.py" "$BIN/echo_server"
+
+# --- Resident memory after deflate bombs: 16 x 63 MiB inflated, then idle --------------------
+note "echo_server and echo_server_tokio resident memory after 16 deflate bombs (VmRSS)"
+suite "echo servers' memory after deflate bombs" "$PY" "$HERE/memory_check.py" "$BIN/echo_server" \
+  "$BIN/echo_server_tokio"
 
 # --- Headless Chromium against echo_server's demo page --------------------------------------
 if [ -n "$chromium_pid" ]; then

@@ -445,7 +445,9 @@ impl<M: MaskGen> Sender<M> {
         match compressor.compress(data, first, fin, compression == Compression::Auto) {
             Ok(Some(payload)) => {
                 let rsv = if first { Rsv::RSV1 } else { Rsv::NONE };
-                self.data(kind, payload, fin, rsv, out)
+                let r = self.data(kind, payload, fin, rsv, out);
+                compressor.trim();
+                r
             }
             Ok(None) => self.data(kind, data, fin, Rsv::NONE, out),
             Err(_) => Err(UsageError::CompressionFailed),

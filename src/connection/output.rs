@@ -8,9 +8,13 @@ use alloc::vec::Vec;
 use super::Connection;
 use crate::send::MaskGen;
 
-/// Inline buffers above this capacity are released once written, so one large message does
-/// not pin its size for the life of the connection.
-const RETAIN_CAPACITY: usize = 256 * 1024;
+/// Inline buffers above this capacity are shrunk back to it once written, so one large
+/// message (or a burst of small ones) does not pin its size for the life of the connection,
+/// and an idle connection holds little (`tests/memory.rs`).
+const RETAIN_CAPACITY: usize = 8 * 1024;
+
+/// Queue slots kept once everything is written.
+const RETAIN_SEGMENTS: usize = 8;
 
 /// One sealed buffer of the queue.
 #[derive(Debug)]
@@ -105,11 +109,11 @@ impl Output {
         }
         if self.queue.is_empty() && self.sent == self.inline.len() {
             self.sent = 0;
+            self.inline.clear();
             if self.inline.capacity() > RETAIN_CAPACITY {
-                self.inline = Vec::new();
-            } else {
-                self.inline.clear();
+                self.inline.shrink_to(RETAIN_CAPACITY);
             }
+            self.queue.shrink_to(RETAIN_SEGMENTS);
         }
     }
 

@@ -194,7 +194,7 @@ impl MessageStage {
 }
 
 /// The assembly buffer: the pieces of a message handed over whole, appended as they are
-/// validated. Released after each message beyond 64 KiB.
+/// validated. Released after each message beyond 8 KiB.
 #[derive(Debug, Default)]
 pub(super) struct Assembly {
     text: String,

@@ -34,8 +34,10 @@
 //! is consumed and ignored (§5.5.1, §7.1.7).
 //!
 //! Memory follows the bytes received: buffers grow with the data (at most 1 MiB or ~3 % above
-//! it, never ahead of it on a header's word), and after every message what is kept is at most 64 KiB
-//! per buffer plus the bytes of a frame still arriving.
+//! it, never ahead of it on a header's word; nothing is zero-filled ahead of use by
+//! [`Receiver::handle_input`]), and after every message what is kept is at most 8 KiB per
+//! buffer (the input buffer: or the read size last offered to [`Receiver::spare_capacity`],
+//! at most 64 KiB) plus the bytes of a frame still arriving.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -56,8 +58,9 @@ pub use receiver::Receiver;
 pub const MIN_DECODE_BUFFER: usize = MAX_HEADER_LEN + MAX_CONTROL_PAYLOAD;
 
 /// What a [`Receiver`] keeps of a buffer after a message: a larger one is shrunk back to this
-/// (or to the bytes of a frame still arriving, if more).
-const RETAIN_CAPACITY: usize = 64 * 1024;
+/// (or to the bytes of a frame still arriving, if more). Small, so that an idle connection
+/// holds little (`tests/memory.rs`).
+const RETAIN_CAPACITY: usize = 8 * 1024;
 
 /// The most a buffer grows by at once until 1/32 of it is more: few reallocations for a large
 /// message, and never more than this above the data received.

@@ -16,7 +16,10 @@ use crate::frame::Rsv;
 
 /// A held frame larger than this is handed over as the input buffer itself by
 /// [`Receiver::take_message`]; smaller messages are copied out.
-const HAND_OVER_MIN: usize = 4 * RETAIN_CAPACITY;
+const HAND_OVER_MIN: usize = 256 * 1024;
+
+/// The largest read size [`Receiver::spare_capacity`] keeps room for after a message.
+const MAX_READ_HINT: usize = 64 * 1024;
 
 /// Where the payload of the last whole message handed out lies.
 #[derive(Clone, Debug)]
@@ -34,8 +37,10 @@ enum Last {
 /// The input buffer grows with the bytes that arrive (a single-frame message waits in it
 /// until complete, so the buffer follows that frame's bytes, at most 1 MiB or ~3 % above
 /// them) and is
-/// shrunk back to 64 KiB once the message is handed over; so is the assembly
-/// buffer of a fragmented or compressed message.
+/// shrunk back to 8 KiB once the message is handed over (or to the read size last offered
+/// through [`spare_capacity`](Self::spare_capacity), at most 64 KiB); the assembly buffer of
+/// a fragmented or compressed message is released when it grew past 8 KiB. Nothing is
+/// allocated until bytes arrive.
 ///
 /// ```
 /// use wswire::Role;
@@ -64,6 +69,9 @@ pub struct Receiver {
     last: Last,
     /// permessage-deflate, once agreed.
     inflate: Option<Box<InflateStage>>,
+    /// The last read size offered through [`Receiver::spare_capacity`] (at most
+    /// [`MAX_READ_HINT`]): kept after a message, so reads of that size need no new memory.
+    read_hint: usize,
 }
 
 impl Receiver {
@@ -107,6 +115,7 @@ impl Receiver {
             reclaim: false,
             last: Last::Nothing,
             inflate: None,
+            read_hint: 0,
         }
     }
 
@@ -142,9 +151,14 @@ impl Receiver {
         if bytes.is_empty() {
             return;
         }
-        let spare = self.spare_capacity(bytes.len());
-        spare[..bytes.len()].copy_from_slice(bytes);
-        self.commit(bytes.len());
+        self.reserve_input(bytes.len());
+        // Copy into the initialised room, append the rest: new capacity is written once, by
+        // these bytes, not zero-filled first.
+        let room = self.input.len() - self.end;
+        let (now, rest) = bytes.split_at(room.min(bytes.len()));
+        self.input[self.end..self.end + now.len()].copy_from_slice(now);
+        self.input.extend_from_slice(rest);
+        self.end += bytes.len();
     }
 
     /// At least `min` bytes of writable space after the buffered input, for the transport to
@@ -153,24 +167,42 @@ impl Receiver {
     ///
     /// The buffer grows only as bytes arrive: a header announcing a large frame makes room
     /// for the next read, not for the frame.
+    ///
+    /// After a message the buffer is shrunk back to `min` (at most 64 KiB), or 8 KiB if more,
+    /// so a transport that always offers the same read size does not make it shrink and grow
+    /// again on every message.
     pub fn spare_capacity(&mut self, min: usize) -> &mut [u8] {
+        self.read_hint = min.min(MAX_READ_HINT);
+        let len = self.reserve_input(min);
+        if len > self.input.len() {
+            self.input.resize(len, 0);
+        }
+        &mut self.input[self.end..]
+    }
+
+    /// Makes room for `min` more bytes after the buffered input: moves what is unconsumed to
+    /// the front and reserves (without initialising). Returns the length the buffer needs.
+    fn reserve_input(&mut self, min: usize) -> usize {
         // The bytes of the last event may move or be overwritten from here on.
         self.last = Last::Nothing;
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
         }
-        if self.input.len() - self.end < min {
-            // Move unconsumed bytes to the front first. A frame waiting in the buffer starts
-            // at the front from then on, so its bytes are moved at most once.
-            self.compact();
-            if let Some(extra) = growth(self.end, self.input.len(), min, usize::MAX) {
+        if self.input.len() - self.end >= min {
+            return self.input.len();
+        }
+        // Move unconsumed bytes to the front first. A frame waiting in the buffer starts at
+        // the front from then on, so its bytes are moved at most once.
+        self.compact();
+        match growth(self.end, self.input.len(), min, usize::MAX) {
+            Some(extra) => {
                 let len = self.end + extra;
                 self.input.reserve_exact(len - self.input.len());
-                self.input.resize(len, 0);
+                len
             }
+            None => self.input.len(),
         }
-        &mut self.input[self.end..]
     }
 
     /// Marks `n` bytes of [`spare_capacity`](Self::spare_capacity) as received.
@@ -242,16 +274,18 @@ impl Receiver {
         }
     }
 
-    /// After a message: the assembly buffer is emptied, and an input buffer far above what it
-    /// still holds (twice that and more than twice `RETAIN_CAPACITY`) is shrunk back, so
-    /// memory is not pinned by one large message. Moving what it holds costs at most one
-    /// copy of those bytes, however the shrinking repeats.
+    /// After a message: the assembly buffer is emptied, and an input buffer above what it
+    /// still holds (more than twice that, and more than `RETAIN_CAPACITY` or the last read
+    /// size offered) is shrunk back, so memory is not pinned by one large message or one
+    /// large read. Moving what it holds costs at most one copy of those bytes, however the
+    /// shrinking repeats.
     fn reclaim(&mut self) {
         self.reclaim = false;
         self.assembly.reclaim();
         let held = self.end - self.start;
-        let keep = held.max(RETAIN_CAPACITY);
-        if self.input.len() > 2 * keep && self.decoder.held_len().is_none() {
+        let keep = held.max(RETAIN_CAPACITY).max(self.read_hint);
+        let len = self.input.len();
+        if len > keep && len > 2 * held && self.decoder.held_len().is_none() {
             self.compact();
             self.input.truncate(keep);
             self.input.shrink_to(keep);
@@ -342,7 +376,7 @@ impl Receiver {
                 _ => {}
             }
             // Only a large input buffer can need shrinking after an event handed out in place.
-            self.reclaim |= self.input.len() > 2 * RETAIN_CAPACITY;
+            self.reclaim |= self.input.len() > RETAIN_CAPACITY.max(self.read_hint);
             let buf = &self.input[at..self.end];
             let event = self.decoder.make_event(buf, ev);
             if event.is_err() {

@@ -17,8 +17,12 @@ use wswire::{CloseCode, UsageError};
 use crate::message::{CloseFrame, Error, Message};
 use crate::runtime::Runtime;
 
-/// The least room offered to each socket read once open (the connection's own buffer).
-const READ_MIN: usize = 64 * 1024;
+/// The least room offered to each socket read once open (the connection's own buffer), at
+/// first and again after reads that found little: an idle connection holds this much.
+const READ_MIN: usize = 8 * 1024;
+
+/// The most room asked for: reached by doubling while reads fill all the room offered.
+const READ_MAX: usize = 64 * 1024;
 
 /// A client connection's key source: the operating system's generator.
 pub(crate) type ClientConnection = Connection<RandomMask<UnwrapErr<SysRng>>>;
@@ -103,6 +107,8 @@ pub(crate) struct Shared<S, R: Runtime<S>> {
     ended: Option<Error>,
     /// The request target a server accepted.
     pub(crate) target: Option<String>,
+    /// The room to ask the connection for on the next read (`READ_MIN..=READ_MAX`).
+    read_size: usize,
 }
 
 impl<S, R: Runtime<S>> std::fmt::Debug for Shared<S, R> {
@@ -136,6 +142,7 @@ impl<S, R: Runtime<S>> Shared<S, R> {
             finished: false,
             ended: None,
             target: None,
+            read_size: READ_MIN,
         }
     }
 
@@ -267,9 +274,12 @@ impl<S, R: Runtime<S>> Shared<S, R> {
         let origin = self.origin;
         let io = &mut self.io;
         let handshake_buf = &mut self.handshake_buf;
+        let read_size = &mut self.read_size;
         with_conn!(&mut self.conn, c => {
-            let n = if let Some(buf) = c.input_buffer(READ_MIN) {
+            let n = if let Some(buf) = c.input_buffer(*read_size) {
+                let offered = buf.len();
                 let n = std::task::ready!(R::poll_read(io, cx, buf))?;
+                *read_size = next_read_size(*read_size, offered, n);
                 // The time first: input restarts the quiet timers from it.
                 c.handle_timeout(origin.elapsed());
                 c.commit_input(n);
@@ -427,5 +437,45 @@ impl<S, R: Runtime<S>> Shared<S, R> {
         r?;
         std::task::ready!(self.poll_write_out(cx, Side::Writer))?;
         Poll::Ready(Ok(()))
+    }
+}
+
+/// The room to ask for after a read of `n` bytes into `offered`: twice as much when the read
+/// filled it (more is waiting, fewer reads), half when it used under a quarter of `size`.
+/// The connection shrinks its buffer back to the size asked for after each message, so an
+/// idle connection soon holds only `READ_MIN`.
+fn next_read_size(size: usize, offered: usize, n: usize) -> usize {
+    if n == offered {
+        (size * 2).min(READ_MAX)
+    } else if n < size / 4 {
+        (size / 2).max(READ_MIN)
+    } else {
+        size
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{READ_MAX, READ_MIN, next_read_size};
+
+    #[test]
+    fn the_read_size_doubles_while_reads_fill_it_and_halves_back_when_they_do_not() {
+        let mut size = READ_MIN;
+        for _ in 0..10 {
+            size = next_read_size(size, size, size);
+        }
+        assert_eq!(size, READ_MAX);
+        // A read into more room than asked for that fills it also doubles.
+        assert_eq!(
+            next_read_size(READ_MIN, 4 * READ_MIN, 4 * READ_MIN),
+            2 * READ_MIN
+        );
+        // Half full: unchanged; a small read: halved, never below the least.
+        assert_eq!(next_read_size(READ_MAX, READ_MAX, READ_MAX / 2), READ_MAX);
+        assert_eq!(next_read_size(READ_MAX, READ_MAX, 100), READ_MAX / 2);
+        for _ in 0..10 {
+            size = next_read_size(size, size, 0);
+        }
+        assert_eq!(size, READ_MIN);
     }
 }

@@ -14,7 +14,7 @@ use crate::error::ProtocolError;
 pub(crate) const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
 /// Output buffers above this capacity are released between messages.
-const RETAIN_CAPACITY: usize = 64 * 1024;
+const RETAIN_CAPACITY: usize = 8 * 1024;
 
 /// What one [`Inflate::inflate`] call did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -326,8 +326,10 @@ impl MessageInflater {
 
     /// Clears the per-message state, resetting the engine's context when `reset`.
     fn forget_message(&mut self, reset: bool) {
-        if reset && let Some(e) = &mut self.engine {
-            e.reset();
+        if reset {
+            // Nothing is kept for the next message: free the engine's state (its window and
+            // tables) rather than reset it; the next compressed message makes a new one.
+            self.engine = None;
         }
         self.tail = 0;
         self.produced = 0;
@@ -412,6 +414,14 @@ impl Compressor {
         })
     }
 
+    /// Releases the output buffer once its bytes were framed, when it grew past 8 KiB: a
+    /// large compressed message does not pin its size until the next one.
+    pub(crate) fn trim(&mut self) {
+        if self.buf.capacity() > RETAIN_CAPACITY {
+            self.buf = Vec::new();
+        }
+    }
+
     /// Whether an engine has been created (memory is held).
     #[cfg(all(test, feature = "deflate"))]
     pub(crate) fn has_engine(&self) -> bool {
@@ -478,7 +488,9 @@ impl Compressor {
                 self.buf.push(0);
             }
             if self.no_context_takeover {
-                engine.reset();
+                // Nothing is kept for the next message: free the engine's state (hundreds of
+                // KiB) rather than reset it; the next compressed message makes a new one.
+                self.engine = None;
             }
             self.current = false;
         }
