@@ -53,6 +53,7 @@ use wswire::handshake::{Negotiated, Rejection, ServerConfig, StatusCode};
 mod request;
 
 pub use request::{Acceptance, Transport, UpgradeRequest};
+#[cfg(feature = "axum")]
 pub(crate) use request::{transport_of, with_request};
 
 use crate::handshake::adapted;
