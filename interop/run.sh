@@ -44,7 +44,10 @@
 #     https/wss, --ignore-certificate-errors), read back over DevTools in real time
 #     (interop/chromium_page.py)
 #     (permessage-deflate negotiated, the echoes right) and in echo_server's log (compressed),
-#     and axum_app's page (two members of a room, broadcast both ways, the 401 refusal).
+#     and axum_app's page (two members of a room, broadcast both ways, the 401 refusal);
+#   - h2_echo (HTTP/1.1 and HTTP/2 on one https port): Chromium loads its page over h2 and the
+#     page's WebSocket is an extended CONNECT (RFC 8441): PASS, permessage-deflate, and the
+#     server's log line for that WebSocket saying HTTP/2.
 # One line per case (`PASS name` / `FAIL name: why`), then `N passed, M failed`; exits 1 if
 # any case failed. Lines starting with `#` are progress notes. Every server it starts is
 # killed on exit.
@@ -123,8 +126,9 @@ PY=$VENV/bin/python
 # --- Build -------------------------------------------------------------------------------------
 note "building the examples (release)"
 if ! { cargo build --release --example echo_server --example client &&
-  cargo build --release -p wswire-async --features futures-io,axum,rustls --example echo_server_tokio \
-    --example client_tokio --example smol_echo --example hyper_upgrade --example axum_app --example chat; } >"$SCRATCH/build.log" 2>&1; then
+  cargo build --release -p wswire-async --features futures-io,axum,rustls,h2 --example echo_server_tokio \
+    --example client_tokio --example smol_echo --example hyper_upgrade --example axum_app --example chat \
+    --example h2_echo; } >"$SCRATCH/build.log" 2>&1; then
   fail "build: cargo build --release --examples" "$(grep -m1 -E '^error' "$SCRATCH/build.log")"
   finish
 fi
@@ -212,6 +216,10 @@ TLSDIR=$SCRATCH/tls
 mkdir -p "$TLSDIR"
 start echo_server_tokio_tls "$BIN/echo_server_tokio" --threads 1 --tls-self-signed "$TLSDIR" 127.0.0.1:0 || finish
 ETLS=$ADDR
+# HTTP/1.1 and HTTP/2 (RFC 8441) WebSockets on one https port (its own certificate).
+mkdir -p "$SCRATCH/tls-h2"
+start h2_echo "$BIN/h2_echo" --tls-self-signed "$SCRATCH/tls-h2" 127.0.0.1:0 || finish
+H2E=$ADDR
 start node_server node "$HERE/node_peer.mjs" server || finish
 NS=$ADDR
 start python_server "$PY" "$HERE/py_peer.py" server deflate || finish
@@ -442,7 +450,7 @@ if [ ! -x "$CHROMIUM" ]; then
   fail "chromium: demo page" "chromium is not installed: $(tail -n 1 "$SCRATCH/apt.log" 2>/dev/null)"
 else
   # page_values URL ID...: the page's self-test read back over DevTools in real time
-  # (interop/chromium_page.py); sets result, closed, extensions, step.
+  # (interop/chromium_page.py); sets result, closed, extensions, step, http.
   page_values() {
     local out
     out=$(timeout 60 "$PY" "$HERE/chromium_page.py" "$CHROMIUM" "$@" 2>"$SCRATCH/chromium.log")
@@ -450,6 +458,7 @@ else
     closed=$(sed -n 's/^close=//p' <<<"$out")
     extensions=$(sed -n 's/^extensions=//p' <<<"$out")
     step=$(sed -n 's/^step=//p' <<<"$out")
+    http=$(sed -n 's/^http=//p' <<<"$out")
   }
   # chromium_page NAME ADDR [SCHEME]: the demo page's self-test.
   chromium_page() {
@@ -476,6 +485,28 @@ else
   # The same page over https: its WebSocket is wss:// (the certificate is ours, made at start-up;
   # chromium_page.py passes --ignore-certificate-errors).
   chromium_page "echo_server_tokio over https/wss" "$ETLS" https
+  # The page from h2_echo, whose TLS offers ALPN h2 and whose HTTP/2 SETTINGS enable the extended
+  # CONNECT: the page comes over h2 and its WebSocket is an extended CONNECT on that connection,
+  # as h2_echo's log line for it says.
+  note "chromium -> h2_echo demo page over HTTP/2"
+  page_values "https://$H2E/" result close extensions http
+  if [ "${result%% *}" = PASS ] && [ "$http" = h2 ]; then
+    pass "chromium -> h2_echo: the page over h2, its text, binary and 4 KiB text echoed ($result)"
+  else
+    fail "chromium -> h2_echo: the page over h2, its self-test echoed" "result '${result:-none}', page over '${http:-none}' $(tail -n 1 "$SCRATCH/chromium.log")"
+  fi
+  case $extensions in
+    permessage-deflate*) pass "chromium -> h2_echo: permessage-deflate negotiated over HTTP/2 (ws.extensions '$extensions')" ;;
+    *) fail "chromium -> h2_echo: permessage-deflate negotiated over HTTP/2" "ws.extensions '${extensions:-none}'" ;;
+  esac
+  # h2_echo's log line for the page's WebSocket names its transport.
+  if grep -q '/echo?from=demo-page: WebSocket over HTTP/2, extensions: permessage-deflate' "$SCRATCH/h2_echo.log" &&
+    grep -q '/echo?from=demo-page: WebSocket over HTTP/2 closed after 3 message' "$SCRATCH/h2_echo.log" &&
+    [ "$closed" = "1000 clean" ]; then
+    pass "chromium -> h2_echo: the server logs the page's WebSocket over HTTP/2, 3 messages, closed 1000"
+  else
+    fail "chromium -> h2_echo: the server logs the page's WebSocket over HTTP/2" "close '${closed:-none}'; log: $(grep -m2 'demo-page' "$SCRATCH/h2_echo.log" | tr '\n' ' ')"
+  fi
   # axum_app's page: two members of a room, a broadcast each way, deflate, the 401 refusal.
   note "chromium -> axum_app page"
   page_values "http://$AX/?token=letmein" result step

@@ -45,8 +45,8 @@ use super::fields::{Fields, Offer, check_extended_connect};
 use super::headers::trim_ows;
 use super::negotiate::Agreement;
 use super::{
-    BuildError, ClientRequest, HeaderField, Negotiated, RequestError, ResponseError, ServerConfig,
-    StatusCode, UnexpectedStatus, VERSION,
+    BuildError, ClientRequest, HeaderField, Negotiated, Rejection, RequestError, ResponseError,
+    ServerConfig, StatusCode, UnexpectedStatus, VERSION,
 };
 use crate::extensions::{self, Extension};
 
@@ -212,6 +212,35 @@ impl<'a> ConnectRequest<'a> {
     /// The whole header list as received.
     pub fn headers(&self) -> &'a [(&'a str, &'a str)] {
         self.headers
+    }
+
+    /// A 403 [`Rejection`] unless `origin` is absent or equals one of `allowed`
+    /// (ASCII-case-insensitively): the rule of
+    /// [`Request::check_origin`](super::Request::check_origin) over HTTP/1.1 (RFC 6455 §10.2).
+    ///
+    /// # Errors
+    /// The 403 rejection to send.
+    ///
+    /// ```
+    /// use wswire::handshake::h2;
+    ///
+    /// let headers = [
+    ///     (":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "https"),
+    ///     (":path", "/"), (":authority", "app.example"), ("sec-websocket-version", "13"),
+    ///     ("origin", "https://evil.example"),
+    /// ];
+    /// let request = h2::parse_connect_request(&headers)?;
+    /// assert!(request.check_origin(&["https://APP.example", "https://evil.example"]).is_ok());
+    /// assert_eq!(request.check_origin(&["https://app.example"]).unwrap_err().status().as_u16(), 403);
+    /// # Ok::<(), wswire::handshake::RequestError>(())
+    /// ```
+    pub fn check_origin(&self, allowed: &[&str]) -> Result<(), Rejection> {
+        match self.offer.origin {
+            Some(o) if !allowed.iter().any(|a| a.eq_ignore_ascii_case(o)) => {
+                Err(Rejection::with_status(StatusCode::FORBIDDEN))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Accepts with the config's subprotocol preferences, extension negotiators and extra

@@ -25,6 +25,14 @@
 //! # }
 //! ```
 //!
+//! With the feature `h2`, the extractor also takes an HTTP/2 extended CONNECT (RFC 8441),
+//! which is how browsers open a WebSocket on an HTTP/2 connection; the handler is the same
+//! and so is the [`WebSocket`] ([`WebSocketUpgrade::transport`] tells them apart). Such a
+//! request has the method CONNECT, which `get(...)` does not route: give WebSocket routes
+//! `any(handler)`, or `on(MethodFilter::GET.or(MethodFilter::CONNECT), handler)`.
+//! `axum::serve` enables the extended CONNECT on its HTTP/2 connections; behind TLS, serve
+//! with [`crate::h2::server_builder`].
+//!
 //! A request that is not a valid WebSocket upgrade is refused before the handler runs, with
 //! wswire's answer: the status (400, 426 with `Sec-WebSocket-Version: 13`, 405 with
 //! `Allow: GET`, …), its headers and a plain-text body ([`UpgradeRejection`]).
@@ -39,9 +47,9 @@ use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
 use wswire::connection::Config;
 use wswire::extensions::deflate::DeflateServer;
-use wswire::handshake::{Rejection, ServerConfig, StatusCode, http_interop};
+use wswire::handshake::{Rejection, ServerConfig, StatusCode};
 
-use crate::hyper::{Upgraded, Upgrading, refusal_response};
+use crate::hyper::{Transport, Upgraded, Upgrading, refusal_response, with_request};
 use crate::socket::WebSocket;
 
 /// The handshake settings used unless [`WebSocketUpgrade::server_config`] gives others:
@@ -63,6 +71,7 @@ pub struct WebSocketUpgrade {
     on: OnUpgrade,
     target: String,
     offered: Vec<String>,
+    transport: Transport,
     server: Option<Arc<ServerConfig>>,
     config: Config,
     protocols: Vec<String>,
@@ -72,6 +81,7 @@ impl std::fmt::Debug for WebSocketUpgrade {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebSocketUpgrade")
             .field("target", &self.target)
+            .field("transport", &self.transport)
             .field("offered", &self.offered)
             .field("protocols", &self.protocols)
             .finish_non_exhaustive()
@@ -87,16 +97,24 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
         *head.uri_mut() = parts.uri.clone();
         *head.version_mut() = parts.version;
         *head.headers_mut() = parts.headers.clone();
-        let (target, offered) = match http_interop::validate(&head) {
-            Ok(request) => (
+        #[cfg(feature = "h2")]
+        if let Some(protocol) = parts.extensions.get::<::hyper::ext::Protocol>() {
+            head.extensions_mut().insert(protocol.clone());
+        }
+        let view = with_request(&head, |request| {
+            let offered = request.subprotocols().iter().map(|p| (*p).to_owned());
+            (
                 request.target().to_owned(),
-                request
-                    .subprotocols()
-                    .iter()
-                    .map(|p| (*p).to_owned())
-                    .collect(),
-            ),
-            Err(e) => return Err(UpgradeRejection(Refusal::Invalid(e.rejection()))),
+                offered.collect(),
+                request.transport(),
+            )
+        });
+        let (target, offered, transport) = match view {
+            Ok(view) => view,
+            Err(e) => {
+                let transport = crate::hyper::transport_of(&head);
+                return Err(UpgradeRejection(Refusal::Invalid(e.rejection(), transport)));
+            }
         };
         // hyper leaves this in the request when the connection is served `with_upgrades()`
         // (as `axum::serve` does); without it there is nothing to hand the WebSocket over.
@@ -108,6 +126,7 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
             on,
             target,
             offered,
+            transport,
             server: None,
             config: Config::default(),
             protocols: Vec::new(),
@@ -119,6 +138,11 @@ impl WebSocketUpgrade {
     /// The request target (path and query).
     pub fn target(&self) -> &str {
         &self.target
+    }
+
+    /// Which HTTP carries the request: an HTTP/1.1 Upgrade or an HTTP/2 extended CONNECT.
+    pub fn transport(&self) -> Transport {
+        self.transport
     }
 
     /// The request's headers (`Origin`, cookies, authorization, …).
@@ -222,7 +246,7 @@ pub struct UpgradeRejection(Refusal);
 
 #[derive(Clone, Debug)]
 enum Refusal {
-    Invalid(Rejection),
+    Invalid(Rejection, Transport),
     NotUpgradable,
 }
 
@@ -233,7 +257,7 @@ impl UpgradeRejection {
     /// The HTTP status it answers with.
     pub fn status(&self) -> StatusCode {
         match &self.0 {
-            Refusal::Invalid(r) => r.status(),
+            Refusal::Invalid(r, _) => r.status(),
             Refusal::NotUpgradable => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -241,7 +265,7 @@ impl UpgradeRejection {
     /// wswire's refusal of an invalid upgrade request.
     pub fn rejection(&self) -> Option<&Rejection> {
         match &self.0 {
-            Refusal::Invalid(r) => Some(r),
+            Refusal::Invalid(r, _) => Some(r),
             Refusal::NotUpgradable => None,
         }
     }
@@ -250,7 +274,7 @@ impl UpgradeRejection {
 impl std::fmt::Display for UpgradeRejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let why = match &self.0 {
-            Refusal::Invalid(r) => r.body_text(),
+            Refusal::Invalid(r, _) => r.body_text(),
             Refusal::NotUpgradable => NOT_UPGRADABLE,
         };
         write!(f, "WebSocket upgrade refused with {}: {why}", self.status())
@@ -262,7 +286,7 @@ impl std::error::Error for UpgradeRejection {}
 impl IntoResponse for UpgradeRejection {
     fn into_response(self) -> Response {
         match &self.0 {
-            Refusal::Invalid(r) => refusal_response(r).map(Body::from),
+            Refusal::Invalid(r, transport) => refusal_response(r, *transport).map(Body::from),
             Refusal::NotUpgradable => {
                 let mut response = Response::new(Body::from(NOT_UPGRADABLE));
                 *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;

@@ -51,6 +51,8 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "h2")]
+pub mod h2;
 mod handshake;
 #[cfg(feature = "hyper")]
 pub mod hyper;
@@ -68,7 +70,7 @@ pub use handshake::connect;
 #[cfg(feature = "rustls")]
 pub use handshake::connect_tls;
 pub use handshake::{DEFAULT_HIGH_WATER, accept, accept_with, connect_on};
-pub use message::{CloseFrame, Error, Message};
+pub use message::{CloseFrame, Error, Http2Unsupported, Message};
 #[cfg(feature = "futures-io")]
 pub use runtime::FuturesIo;
 pub use runtime::Runtime;

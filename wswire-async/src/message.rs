@@ -63,7 +63,34 @@ pub enum Error {
     /// The request was refused by the inspection hook of
     /// [`accept_with`](crate::accept_with), with this HTTP status (the response was sent).
     Refused(wswire::handshake::StatusCode),
+    /// The server cannot carry a WebSocket over HTTP/2 (`h2::connect`, feature `h2`); no
+    /// request was sent to it.
+    Http2Unsupported(Http2Unsupported),
 }
+
+/// Why a server cannot carry a WebSocket over HTTP/2 ([`Error::Http2Unsupported`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Http2Unsupported {
+    /// TLS did not agree on `h2` by ALPN: the server speaks HTTP/1.1 only.
+    Alpn,
+    /// The server's SETTINGS did not enable the extended CONNECT
+    /// (SETTINGS_ENABLE_CONNECT_PROTOCOL, RFC 8441 §3), so the client must not send one.
+    ExtendedConnect,
+}
+
+impl fmt::Display for Http2Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Alpn => "the server did not agree on h2 by ALPN",
+            Self::ExtendedConnect => {
+                "the server did not enable the extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL)"
+            }
+        })
+    }
+}
+
+impl std::error::Error for Http2Unsupported {}
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -74,6 +101,7 @@ impl fmt::Display for Error {
             Self::Closed => f.write_str("the WebSocket is closed"),
             Self::Full => f.write_str("the outbound queue is above its high-water mark"),
             Self::Refused(status) => write!(f, "request refused with {status}"),
+            Self::Http2Unsupported(why) => write!(f, "no WebSocket over HTTP/2: {why}"),
         }
     }
 }
@@ -84,6 +112,7 @@ impl std::error::Error for Error {
             Self::Io(e) => Some(e),
             Self::Ended(e) => Some(e),
             Self::Usage(e) => Some(e),
+            Self::Http2Unsupported(why) => Some(why),
             Self::Closed | Self::Full | Self::Refused(_) => None,
         }
     }

@@ -10,8 +10,18 @@ use wswire_async::rustls::{self, ServerConfig};
 use wswire_async::tokio_rustls::TlsAcceptor;
 
 /// The acceptor the options ask for (`--tls-cert` + `--tls-key`, or `--tls-self-signed
-/// DIR`), or none without TLS options.
+/// DIR`), or none without TLS options. Its ALPN is `http/1.1`: the opening handshake is
+/// HTTP/1.1 (browsers offer h2 too; they get http/1.1).
+#[allow(dead_code)] // h2_echo uses acceptor_with_alpn only
 pub(crate) fn acceptor(options: &[(String, String)]) -> Result<Option<TlsAcceptor>, String> {
+    acceptor_with_alpn(options, vec![b"http/1.1".to_vec()])
+}
+
+/// As [`acceptor`], with the ALPN protocols `alpn` (most preferred first).
+pub(crate) fn acceptor_with_alpn(
+    options: &[(String, String)],
+    alpn: Vec<Vec<u8>>,
+) -> Result<Option<TlsAcceptor>, String> {
     let get = |name: &str| {
         options
             .iter()
@@ -40,8 +50,7 @@ pub(crate) fn acceptor(options: &[(String, String)]) -> Result<Option<TlsAccepto
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .map_err(|e| format!("certificate and key: {e}"))?;
-    // The opening handshake is HTTP/1.1 (browsers offer h2 too; they get http/1.1).
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = alpn;
     Ok(Some(TlsAcceptor::from(Arc::new(config))))
 }
 
