@@ -167,8 +167,9 @@ pub const DEFLATE_CHANGES: &[(&str, DeflateExpect, &str)] = &[
         DeflateExpect::FailAfterFrame(1007),
         "RSV1 alone now marks a compressed text; its payload \"Hello, world!\" is no DEFLATE \
          data (0x48: a stored block whose LEN/NLEN do not match), so the receiver fails when \
-         it inflates: 1007 as wswire's ProtocolError::Inflate (checklist H14, RFC 7692 names \
-         no code) — once the whole frame is in, not at its header; the ping is still unanswered",
+         it inflates: 1007 as wswire's ProtocolError::Inflate (RFC 6455 §7.4.1: 1007 for data \
+         inconsistent with the message type; RFC 7692 names no code) — once the whole frame \
+         is in, not at its header; the ping is still unanswered",
     ),
     (
         "3.5",
