@@ -249,7 +249,9 @@ fn large_binary(rows: &mut Vec<Row>, failures: &mut Vec<String>) {
         peak,
         peak_bound,
     );
-    let held_bound = (128 * KIB) as isize;
+    // What the receiver keeps after a message for reads of 64 KiB: 2¼ × the read size (room
+    // for a frame of that size and the next read), not the message.
+    let held_bound = (144 * KIB) as isize;
     check(
         failures,
         held_after <= held_bound,

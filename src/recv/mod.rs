@@ -36,8 +36,9 @@
 //! Memory follows the bytes received: buffers grow with the data (at most 1 MiB or ~3 % above
 //! it, never ahead of it on a header's word; nothing is zero-filled ahead of use by
 //! [`Receiver::handle_input`]), and after every message what is kept is at most 8 KiB per
-//! buffer (the input buffer: or the read size last offered to [`Receiver::spare_capacity`],
-//! at most 64 KiB) plus the bytes of a frame still arriving.
+//! buffer (the input buffer: or 2¼ times the read size last offered to
+//! [`Receiver::spare_capacity`], at most 144 KiB, so that messages about as large as the reads
+//! do not shrink and regrow it every time) plus the bytes of a frame still arriving.
 
 use alloc::string::String;
 use alloc::vec::Vec;

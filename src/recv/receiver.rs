@@ -37,8 +37,8 @@ enum Last {
 /// The input buffer grows with the bytes that arrive (a single-frame message waits in it
 /// until complete, so the buffer follows that frame's bytes, at most 1 MiB or ~3 % above
 /// them) and is
-/// shrunk back to 8 KiB once the message is handed over (or to the read size last offered
-/// through [`spare_capacity`](Self::spare_capacity), at most 64 KiB); the assembly buffer of
+/// shrunk back to 8 KiB once the message is handed over (or to 2¼ times the read size last
+/// offered through [`spare_capacity`](Self::spare_capacity), at most 144 KiB); the assembly buffer of
 /// a fragmented or compressed message is released when it grew past 8 KiB. Nothing is
 /// allocated until bytes arrive.
 ///
@@ -168,7 +168,8 @@ impl Receiver {
     /// The buffer grows only as bytes arrive: a header announcing a large frame makes room
     /// for the next read, not for the frame.
     ///
-    /// After a message the buffer is shrunk back to `min` (at most 64 KiB), or 8 KiB if more,
+    /// After a message the buffer is shrunk back to 2¼ × `min` (at most 144 KiB), or to 8 KiB
+    /// if that is more,
     /// so a transport that always offers the same read size does not make it shrink and grow
     /// again on every message.
     pub fn spare_capacity(&mut self, min: usize) -> &mut [u8] {
@@ -275,21 +276,30 @@ impl Receiver {
     }
 
     /// After a message: the assembly buffer is emptied, and an input buffer above what it
-    /// still holds (more than twice that, and more than `RETAIN_CAPACITY` or the last read
-    /// size offered) is shrunk back, so memory is not pinned by one large message or one
-    /// large read. Moving what it holds costs at most one copy of those bytes, however the
-    /// shrinking repeats.
+    /// still holds (more than twice that) and above [`Receiver::retained`] is shrunk back to
+    /// that, so memory is not pinned by one large message or one large read. Moving what it
+    /// holds costs at most one copy of those bytes, however the shrinking repeats.
     fn reclaim(&mut self) {
         self.reclaim = false;
         self.assembly.reclaim();
         let held = self.end - self.start;
-        let keep = held.max(RETAIN_CAPACITY).max(self.read_hint);
+        let keep = held.max(self.retained());
         let len = self.input.len();
         if len > keep && len > 2 * held && self.decoder.held_len().is_none() {
             self.compact();
             self.input.truncate(keep);
             self.input.shrink_to(keep);
         }
+    }
+
+    /// The input buffer kept after a message: room for a frame of the last read size, its
+    /// header and the next read, i.e. 2¼ times that read size (at most 144 KiB), and at
+    /// least 8 KiB.
+    /// A stream of messages about as large as the reads then runs in one buffer, with no
+    /// shrinking and growing again (reallocation, zero-fill, page faults) per message;
+    /// anything larger is released after its message.
+    fn retained(&self) -> usize {
+        RETAIN_CAPACITY.max(2 * self.read_hint + self.read_hint / 4)
     }
 
     /// The next event, or `None` when more input is needed (or after Close / an error).
@@ -376,7 +386,7 @@ impl Receiver {
                 _ => {}
             }
             // Only a large input buffer can need shrinking after an event handed out in place.
-            self.reclaim |= self.input.len() > RETAIN_CAPACITY.max(self.read_hint);
+            self.reclaim |= self.input.len() > self.retained();
             let buf = &self.input[at..self.end];
             let event = self.decoder.make_event(buf, ev);
             if event.is_err() {
