@@ -41,6 +41,8 @@ impl Segment {
 #[derive(Debug, Default)]
 pub(super) struct Output {
     queue: VecDeque<Segment>,
+    /// The bytes in `queue`, written ones included (so `len` does not walk the queue).
+    queued: usize,
     inline: Vec<u8>,
     sent: usize,
 }
@@ -55,6 +57,7 @@ impl Output {
     fn seal(&mut self) {
         if !self.inline.is_empty() {
             let sealed = core::mem::take(&mut self.inline);
+            self.queued += sealed.len();
             self.queue.push_back(Segment::Owned(sealed));
         }
     }
@@ -62,18 +65,20 @@ impl Output {
     /// Queues `payload` after everything appended so far, without copying it.
     pub(super) fn push_owned(&mut self, payload: Vec<u8>) {
         self.seal();
+        self.queued += payload.len();
         self.queue.push_back(Segment::Owned(payload));
     }
 
     /// Queues shared bytes after everything appended so far, without copying them.
     pub(super) fn push_shared(&mut self, bytes: Arc<[u8]>) {
         self.seal();
+        self.queued += bytes.len();
         self.queue.push_back(Segment::Shared(bytes));
     }
 
     /// Bytes not yet written.
     pub(super) fn len(&self) -> usize {
-        self.queue.iter().map(|s| s.bytes().len()).sum::<usize>() + self.inline.len() - self.sent
+        self.queued + self.inline.len() - self.sent
     }
 
     /// The unwritten bytes, buffer by buffer.
@@ -105,6 +110,7 @@ impl Output {
             }
             n -= rest;
             self.sent = 0;
+            self.queued -= front.bytes().len();
             self.queue.pop_front();
         }
         if self.queue.is_empty() && self.sent == self.inline.len() {
@@ -123,7 +129,10 @@ impl Output {
     pub(super) fn take(&mut self) -> Option<TransmitBuf> {
         let sent = core::mem::take(&mut self.sent);
         let segment = match self.queue.pop_front() {
-            Some(s) => s,
+            Some(s) => {
+                self.queued -= s.bytes().len();
+                s
+            }
             None if self.inline.len() > sent => Segment::Owned(core::mem::take(&mut self.inline)),
             None => {
                 self.inline.clear();

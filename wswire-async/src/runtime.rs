@@ -21,8 +21,13 @@ pub trait Runtime<S>: sealed::Sealed + Send + Sync + 'static {
     fn sleep_until(at: Instant) -> Self::Sleep;
     #[doc(hidden)]
     fn reset(sleep: Pin<&mut Self::Sleep>, at: Instant);
+    /// Whether the timer has fired, if the runtime can tell without polling it.
+    #[doc(hidden)]
+    fn is_elapsed(sleep: &Self::Sleep) -> Option<bool>;
     #[doc(hidden)]
     fn poll_read(io: &mut S, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+    #[doc(hidden)]
+    fn poll_write(io: &mut S, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
     #[doc(hidden)]
     fn poll_write_vectored(
         io: &mut S,
@@ -59,6 +64,10 @@ where
         sleep.reset(at.into());
     }
 
+    fn is_elapsed(sleep: &Self::Sleep) -> Option<bool> {
+        Some(sleep.is_elapsed())
+    }
+
     fn poll_read(io: &mut S, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let mut rb = tokio::io::ReadBuf::new(buf);
         match Pin::new(io).poll_read(cx, &mut rb) {
@@ -66,6 +75,10 @@ where
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => Poll::Pending,
         }
+    }
+
+    fn poll_write(io: &mut S, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(io).poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -109,8 +122,16 @@ where
         sleep.set_at(at);
     }
 
+    fn is_elapsed(_: &Self::Sleep) -> Option<bool> {
+        None
+    }
+
     fn poll_read(io: &mut S, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         Pin::new(io).poll_read(cx, buf)
+    }
+
+    fn poll_write(io: &mut S, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(io).poll_write(cx, buf)
     }
 
     fn poll_write_vectored(

@@ -94,10 +94,14 @@ pub(crate) struct Shared<S, R: Runtime<S>> {
     origin: Instant,
     sleep: Option<Pin<Box<R::Sleep>>>,
     sleep_at: Option<Instant>,
+    /// The waker the armed sleep was last polled with (it wakes that task when it fires).
+    sleep_waker: Option<Waker>,
     wakers: Arc<WriteWakers>,
     write_waker: Waker,
     /// Room for the handshake's bytes while the connection is `Connecting`.
     handshake_buf: Vec<u8>,
+    /// Bytes were written since the stream's last flush.
+    unflushed: bool,
     /// The stream was shut down.
     shut: bool,
     /// The receiving side has ended (`None` was returned).
@@ -131,6 +135,7 @@ impl<S, R: Runtime<S>> Shared<S, R> {
             origin: Instant::now(),
             sleep: None,
             sleep_at: None,
+            sleep_waker: None,
             wakers,
             write_waker,
             handshake_buf: if connecting {
@@ -138,6 +143,7 @@ impl<S, R: Runtime<S>> Shared<S, R> {
             } else {
                 Vec::new()
             },
+            unflushed: false,
             shut: false,
             finished: false,
             ended: None,
@@ -153,23 +159,50 @@ impl<S, R: Runtime<S>> Shared<S, R> {
         cx: &mut Context<'_>,
         side: Side,
     ) -> Poll<io::Result<()>> {
+        // The common case, a write the stream takes at once, needs no waker slot: `side`'s is
+        // registered only after a `Pending`, and the write tried again (a readiness that
+        // came in between is seen by that second try, so no wake-up is lost).
+        match self.write_out() {
+            Poll::Pending => {}
+            ready => return ready,
+        }
         self.wakers.register(side, cx.waker());
+        self.write_out()
+    }
+
+    /// [`poll_write_out`](Self::poll_write_out) with the stream polled by the waker that wakes
+    /// both halves.
+    fn write_out(&mut self) -> Poll<io::Result<()>> {
         let mut wcx = Context::from_waker(&self.write_waker);
         let io = &mut self.io;
+        let unflushed = &mut self.unflushed;
         with_conn!(&mut self.conn, c => {
             while c.pending_output() != 0 {
                 let mut pieces: [&[u8]; 16] = [&[]; 16];
                 let count = c.poll_transmit_vectored(&mut pieces);
-                let slices: [IoSlice<'_>; 16] = std::array::from_fn(|i| IoSlice::new(pieces[i]));
-                match R::poll_write_vectored(io, &mut wcx, &slices[..count]) {
+                let written = if count == 1 {
+                    R::poll_write(io, &mut wcx, pieces[0])
+                } else {
+                    let slices: [IoSlice<'_>; 16] =
+                        std::array::from_fn(|i| IoSlice::new(pieces[i]));
+                    R::poll_write_vectored(io, &mut wcx, &slices[..count])
+                };
+                match written {
                     Poll::Ready(Ok(0)) => return Poll::Ready(Err(ErrorKind::WriteZero.into())),
-                    Poll::Ready(Ok(n)) => c.advance_transmit(n),
+                    Poll::Ready(Ok(n)) => {
+                        *unflushed = true;
+                        c.advance_transmit(n);
+                    }
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                     Poll::Pending => return Poll::Pending,
                 }
             }
         });
-        R::poll_flush(io, &mut wcx)
+        if self.unflushed {
+            std::task::ready!(R::poll_flush(io, &mut wcx))?;
+            self.unflushed = false;
+        }
+        Poll::Ready(Ok(()))
     }
 
     /// The next message, driving everything the connection needs meanwhile: output,
@@ -241,7 +274,16 @@ impl<S, R: Runtime<S>> Shared<S, R> {
             // firing early only means one more `handle_timeout` with nothing due, then the
             // sleep is armed for the new time.
             Some(sleep) if self.sleep_at.is_some_and(|armed| armed <= at) => {
-                if sleep.as_mut().poll(cx).is_pending() {
+                // Polled already with this task's waker and not fired: it will wake this
+                // task, so it need not be polled again.
+                let registered = self
+                    .sleep_waker
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(cx.waker()));
+                if registered && R::is_elapsed(sleep) == Some(false) {
+                    return Poll::Pending;
+                }
+                if poll_sleep::<S, R>(sleep.as_mut(), &mut self.sleep_waker, cx).is_pending() {
                     return Poll::Pending;
                 }
             }
@@ -249,16 +291,17 @@ impl<S, R: Runtime<S>> Shared<S, R> {
             Some(sleep) => {
                 R::reset(sleep.as_mut(), at);
                 self.sleep_at = Some(at);
-                if sleep.as_mut().poll(cx).is_pending() {
+                self.sleep_waker = None;
+                if poll_sleep::<S, R>(sleep.as_mut(), &mut self.sleep_waker, cx).is_pending() {
                     return Poll::Pending;
                 }
             }
             None => {
                 let mut sleep = Box::pin(R::sleep_until(at));
                 self.sleep_at = Some(at);
-                let pending = sleep.as_mut().poll(cx).is_pending();
+                let pending = poll_sleep::<S, R>(sleep.as_mut(), &mut self.sleep_waker, cx);
                 self.sleep = Some(sleep);
-                if pending {
+                if pending.is_pending() {
                     return Poll::Pending;
                 }
             }
@@ -266,6 +309,7 @@ impl<S, R: Runtime<S>> Shared<S, R> {
         let elapsed = Instant::now() - self.origin;
         with_conn!(&mut self.conn, c => c.handle_timeout(elapsed));
         self.sleep_at = None;
+        self.sleep_waker = None;
         Poll::Ready(())
     }
 
@@ -371,6 +415,24 @@ impl<S, R: Runtime<S>> Shared<S, R> {
         }
     }
 
+    /// One step of a send: waits for room below the high-water mark, queues the message
+    /// (taken out of `message` once) with `queue`, then writes until it is out — under one
+    /// lock of the shared state when the stream takes it at once.
+    pub(crate) fn poll_send<M>(
+        &mut self,
+        cx: &mut Context<'_>,
+        message: &mut Option<M>,
+        queue: impl FnOnce(&mut Self, M) -> Result<(), Error>,
+    ) -> Poll<Result<(), Error>> {
+        if message.is_some() {
+            std::task::ready!(self.poll_ready(cx))?;
+            if let Some(m) = message.take() {
+                queue(self, m)?;
+            }
+        }
+        self.poll_write_out(cx, Side::Writer).map_err(Error::from)
+    }
+
     /// Queues `message` (without copying a text or binary payload of 1 KiB or more).
     pub(crate) fn start_send(&mut self, message: Message) -> Result<(), Error> {
         with_conn!(&mut self.conn, c => match message {
@@ -438,6 +500,21 @@ impl<S, R: Runtime<S>> Shared<S, R> {
         std::task::ready!(self.poll_write_out(cx, Side::Writer))?;
         Poll::Ready(Ok(()))
     }
+}
+
+/// Polls the armed sleep; when it is pending, notes the waker it will wake.
+fn poll_sleep<S, R: Runtime<S>>(
+    sleep: Pin<&mut R::Sleep>,
+    registered: &mut Option<Waker>,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    if sleep.poll(cx).is_ready() {
+        return Poll::Ready(());
+    }
+    if !registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+        *registered = Some(cx.waker().clone());
+    }
+    Poll::Pending
 }
 
 /// The room to ask for after a read of `n` bytes into `offered`: twice as much when the read

@@ -37,13 +37,14 @@ fn lock<S, R: Runtime<S>>(inner: &Inner<S, R>) -> MutexGuard<'_, Shared<S, R>> {
 /// most that much memory and stalls only the task that sends to it.
 #[cfg(feature = "tokio")]
 pub struct WebSocket<S, R: Runtime<S> = Tokio> {
-    inner: Inner<S, R>,
+    // Owned, not locked: only the halves of `split` share it (behind a mutex).
+    inner: Box<Shared<S, R>>,
 }
 
 /// A WebSocket over a stream `S` on runtime `R`; see the crate docs.
 #[cfg(not(feature = "tokio"))]
 pub struct WebSocket<S, R: Runtime<S>> {
-    inner: Inner<S, R>,
+    inner: Box<Shared<S, R>>,
 }
 
 impl<S, R: Runtime<S>> std::fmt::Debug for WebSocket<S, R> {
@@ -57,24 +58,24 @@ impl<S, R: Runtime<S>> WebSocket<S, R> {
         let mut shared = Shared::new(io, conn);
         shared.target = target;
         Self {
-            inner: Arc::new(Mutex::new(shared)),
+            inner: Box::new(shared),
         }
     }
 
     /// Drives a client's opening handshake to the end.
-    pub(crate) async fn opened(self) -> Result<Self, Error> {
-        poll_fn(|cx| lock(&self.inner).poll_open(cx)).await?;
+    pub(crate) async fn opened(mut self) -> Result<Self, Error> {
+        poll_fn(|cx| self.inner.poll_open(cx)).await?;
         Ok(self)
     }
 
     /// What the handshake agreed on (subprotocol, extensions such as permessage-deflate).
     pub fn negotiated(&self) -> Negotiated {
-        with_conn!(&lock(&self.inner).conn, c => c.negotiated().clone())
+        with_conn!(&self.inner.conn, c => c.negotiated().clone())
     }
 
     /// The request target a server accepted (path and query), when known.
     pub fn request_target(&self) -> Option<String> {
-        let shared = lock(&self.inner);
+        let shared = &self.inner;
         shared
             .target
             .clone()
@@ -83,12 +84,12 @@ impl<S, R: Runtime<S>> WebSocket<S, R> {
 
     /// Bytes queued for the transport and not yet written.
     pub fn pending_output(&self) -> usize {
-        with_conn!(&lock(&self.inner).conn, c => c.pending_output())
+        with_conn!(&self.inner.conn, c => c.pending_output())
     }
 
     /// The next message; `None` once the WebSocket is closed and the transport shut.
     pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
-        poll_fn(|cx| lock(&self.inner).poll_recv(cx)).await
+        poll_fn(|cx| self.inner.poll_recv(cx)).await
     }
 
     /// Sends `message`, waiting while the output is above the high-water mark, then until
@@ -99,7 +100,8 @@ impl<S, R: Runtime<S>> WebSocket<S, R> {
     /// [`Error::Usage`] for a message the protocol does not allow (e.g. a Ping over 125
     /// bytes).
     pub async fn send(&mut self, message: Message) -> Result<(), Error> {
-        send(&self.inner, message).await
+        let mut message = Some(message);
+        poll_fn(|cx| self.inner.poll_send(cx, &mut message, Shared::start_send)).await
     }
 
     /// Sends `message` without waiting: queued if the output is below the high-water mark,
@@ -112,7 +114,7 @@ impl<S, R: Runtime<S>> WebSocket<S, R> {
     /// # Errors
     /// [`Error::Full`]; otherwise as [`send`](Self::send).
     pub fn try_send(&mut self, message: Message) -> Result<(), Error> {
-        lock(&self.inner).try_send(message)
+        self.inner.try_send(message)
     }
 
     /// Sends a [`PreparedMessage`] — one message framed once for many connections, its
@@ -124,7 +126,12 @@ impl<S, R: Runtime<S>> WebSocket<S, R> {
     /// # Errors
     /// As [`send`](Self::send).
     pub async fn send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
-        send_prepared(&self.inner, message).await
+        let mut message = Some(message);
+        poll_fn(|cx| {
+            self.inner
+                .poll_send(cx, &mut message, Shared::start_send_prepared)
+        })
+        .await
     }
 
     /// Sends a [`PreparedMessage`] without waiting, as [`try_send`](Self::try_send) a data
@@ -134,7 +141,7 @@ impl<S, R: Runtime<S>> WebSocket<S, R> {
     /// # Errors
     /// As [`try_send`](Self::try_send).
     pub fn try_send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
-        lock(&self.inner).try_send_prepared(message)
+        self.inner.try_send_prepared(message)
     }
 
     /// Closes the WebSocket: sends our Close (`code`, `reason`), then reads until the peer's
@@ -160,59 +167,56 @@ impl<S, R: Runtime<S>> WebSocket<S, R> {
     /// Two halves that work from different tasks at once: one sends, the other receives
     /// (and so drives the connection).
     pub fn split(self) -> (WsSender<S, R>, WsReceiver<S, R>) {
+        let inner = Arc::new(Mutex::new(*self.inner));
         (
             WsSender {
-                inner: self.inner.clone(),
+                inner: inner.clone(),
             },
-            WsReceiver { inner: self.inner },
+            WsReceiver { inner },
         )
     }
 }
 
 async fn send<S, R: Runtime<S>>(inner: &Inner<S, R>, message: Message) -> Result<(), Error> {
-    poll_fn(|cx| lock(inner).poll_ready(cx)).await?;
-    lock(inner).start_send(message)?;
-    poll_fn(|cx| lock(inner).poll_write_out(cx, crate::shared::Side::Writer)).await?;
-    Ok(())
+    let mut message = Some(message);
+    poll_fn(|cx| lock(inner).poll_send(cx, &mut message, Shared::start_send)).await
 }
 
 async fn send_prepared<S, R: Runtime<S>>(
     inner: &Inner<S, R>,
     message: &PreparedMessage,
 ) -> Result<(), Error> {
-    poll_fn(|cx| lock(inner).poll_ready(cx)).await?;
-    lock(inner).start_send_prepared(message)?;
-    poll_fn(|cx| lock(inner).poll_write_out(cx, crate::shared::Side::Writer)).await?;
-    Ok(())
+    let mut message = Some(message);
+    poll_fn(|cx| lock(inner).poll_send(cx, &mut message, Shared::start_send_prepared)).await
 }
 
 impl<S, R: Runtime<S>> Stream for WebSocket<S, R> {
     type Item = Result<Message, Error>;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        lock(&self.inner).poll_recv(cx)
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.poll_recv(cx)
     }
 }
 
 impl<S, R: Runtime<S>> Sink<Message> for WebSocket<S, R> {
     type Error = Error;
 
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        lock(&self.inner).poll_ready(cx)
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_ready(cx)
     }
 
-    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
-        lock(&self.inner).start_send(item)
+    fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        self.inner.start_send(item)
     }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        lock(&self.inner)
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner
             .poll_write_out(cx, crate::shared::Side::Writer)
             .map_err(Error::from)
     }
 
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        lock(&self.inner).poll_close(cx)
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_close(cx)
     }
 }
 
@@ -327,5 +331,20 @@ impl<S, R: Runtime<S>> Sink<Message> for WsSender<S, R> {
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         lock(&self.inner).poll_close(cx)
+    }
+}
+
+#[cfg(all(test, feature = "tokio"))]
+mod tests {
+    use super::{WebSocket, WsReceiver, WsSender};
+
+    fn send_and_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn a_websocket_and_its_halves_can_move_between_threads_and_be_shared() {
+        // Compiles only if they are `Send + Sync`, as they were behind one mutex.
+        send_and_sync::<WebSocket<tokio::net::TcpStream>>();
+        send_and_sync::<WsSender<tokio::net::TcpStream>>();
+        send_and_sync::<WsReceiver<tokio::net::TcpStream>>();
     }
 }
