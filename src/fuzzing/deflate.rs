@@ -5,15 +5,33 @@
 /// Oracle: arbitrary compressed payloads and parameters, framed as server messages and fed to
 /// a client `Receiver` with permessage-deflate on: no panic; every failure is 1002, 1007 or
 /// 1009; no message (or piece) exceeds `max_message_size` and nothing follows a failure; the
-/// same messages whole, chunked, and as streamed pieces; a `MessageInflater` driven directly
-/// with a tiny output buffer never writes past the limit; and payloads compressed by our own
-/// `Compressor` (any window, level, context mode) inflate back to the original.
+/// same messages whole and chunked (as messages or as streamed pieces); a `MessageInflater`
+/// driven directly with a tiny output buffer never writes past the limit.
 ///
-/// Input: byte 0 options (limit, peer no-context-takeover, UTF-8 validation, window bits),
-/// byte 1 read size, byte 2 compressor settings, then records `[flags, len, payload…]`.
+/// Input: byte 0 options (limit, peer no-context-takeover, UTF-8 validation, window bits, and
+/// whether the chunked decoding delivers messages or pieces), byte 1 read size, byte 2
+/// compressor settings (used by [`deflate_roundtrip`]), then records `[flags, len, payload…]`;
+/// records with flag 0x80 are [`deflate_roundtrip`]'s and skipped here, so that one corpus
+/// seeds both.
 pub fn inflate(data: &[u8]) {
     #[cfg(feature = "deflate")]
     imp::inflate(data);
+    #[cfg(not(feature = "deflate"))]
+    let _ = data;
+}
+
+/// Oracle: messages compressed by our own `Compressor` (any level, window and context mode;
+/// whole, or as a message of two frames) and decoded by a client `Receiver` whole and chunked
+/// (as messages or as streamed pieces) come back as sent, unless the limit is hit (1009).
+///
+/// Input: as [`inflate`]'s; only the records with flag 0x80 are used (text when bit 0 is set,
+/// repeated 1–8 times by bits 4–6, in two frames when bit 1 is set).
+///
+/// Apart from [`inflate`] because zlib's compressor (its ~380 KB state, zeroed, and its hash
+/// updates) cost three quarters of each execution when the two were one target.
+pub fn deflate_roundtrip(data: &[u8]) {
+    #[cfg(feature = "deflate")]
+    imp::roundtrip(data);
     #[cfg(not(feature = "deflate"))]
     let _ = data;
 }
@@ -117,9 +135,20 @@ mod imp {
         out.extend_from_slice(payload);
     }
 
-    pub(super) fn inflate(data: &[u8]) {
+    /// What the first three input bytes pick (see [`super::inflate`]).
+    struct Setup {
+        params: DeflateParams,
+        config: RecvConfig,
+        step: usize,
+        /// The chunked decoding delivers pieces (else whole messages).
+        pieces: bool,
+        dc: DeflateConfig,
+        ours: DeflateParams,
+    }
+
+    fn setup(data: &[u8]) -> Option<(Setup, &[u8])> {
         let [opts, step, comp, records @ ..] = data else {
-            return;
+            return None;
         };
         let max = [16u64, 1000, 70_000, 1 << 20][usize::from(opts & 3)];
         let params = DeflateParams {
@@ -145,81 +174,61 @@ mod imp {
             server_max_window_bits: 9 + (comp >> 5 & 7).min(6),
             ..DeflateParams::default()
         };
-        let mut compressor = dc.compressor(&ours, Role::Server).unwrap();
-        let mut sender = Sender::server(SendConfig::default());
+        let step = usize::from(*step).max(1);
+        Some((
+            Setup {
+                params,
+                config,
+                step,
+                pieces: opts & 0x80 != 0,
+                dc,
+                ours,
+            },
+            records,
+        ))
+    }
 
-        let mut wire = Vec::new();
-        let mut payloads: Vec<&[u8]> = Vec::new();
-        let mut sent: Vec<Ev> = Vec::new();
-        let mut rest = records;
-        while let [flags, len, tail @ ..] = rest {
+    /// The records `[flags, len, payload…]` (a short last payload is cut to what is there).
+    fn records(mut rest: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
+        core::iter::from_fn(move || {
+            let [flags, len, tail @ ..] = rest else {
+                return None;
+            };
             let n = usize::from(*len).min(tail.len());
             let (payload, next) = tail.split_at(n);
             rest = next;
-            let text = flags & 1 != 0;
-            if flags & 0x80 != 0 {
-                // Round trip: our compressor, then the receiver must give it back.
-                let (kind, msg) = if text {
-                    (
-                        DataKind::Text,
-                        String::from_utf8_lossy(payload).into_owned(),
-                    )
-                } else {
-                    (DataKind::Binary, String::new())
-                };
-                let bytes: &[u8] = if text { msg.as_bytes() } else { payload };
-                let repeat = usize::from(flags >> 4 & 7) + 1;
-                let whole: Vec<u8> = bytes.repeat(repeat);
-                let cut = match core::str::from_utf8(&whole) {
-                    Ok(s) if text => (0..=whole.len() / 2)
-                        .rev()
-                        .find(|&c| s.is_char_boundary(c))
-                        .unwrap_or(0),
-                    _ => whole.len() / 2,
-                };
-                if flags & 2 != 0 {
-                    sender
-                        .data_compressed(
-                            &mut compressor,
-                            kind,
-                            &whole[..cut],
-                            false,
-                            Compression::Auto,
-                            &mut wire,
-                        )
-                        .unwrap();
-                    sender
-                        .data_compressed(
-                            &mut compressor,
-                            kind,
-                            &whole[cut..],
-                            true,
-                            Compression::Auto,
-                            &mut wire,
-                        )
-                        .unwrap();
-                } else {
-                    sender
-                        .data_compressed(
-                            &mut compressor,
-                            kind,
-                            &whole,
-                            true,
-                            Compression::Auto,
-                            &mut wire,
-                        )
-                        .unwrap();
-                }
-                sent.push(if text && config.validate_utf8 {
-                    Ev::Text(String::from_utf8(whole).unwrap(), true)
-                } else {
-                    Ev::Binary(whole, true)
-                });
-                continue;
-            }
-            // Arbitrary compressed payload, in one or two frames, maybe with a ping between.
+            Some((*flags, payload))
+        })
+    }
+
+    /// The wire decoded whole, then in `step`-byte chunks as whole messages or (by the input's
+    /// choice: one of the two keeps an execution cheap, the fuzzer explores both) as
+    /// streamed pieces: the same messages.
+    fn decode_every_way(s: &Setup, wire: &[u8]) -> Vec<Ev> {
+        let (params, config) = (s.params, s.config);
+        let once = &mut core::iter::once(wire);
+        let whole = run(params, config, Delivery::Messages, once);
+        if s.pieces {
+            let pieces = run(params, config, Delivery::Chunks, &mut wire.chunks(s.step));
+            assert_eq!(merge(&pieces), whole, "pieces disagree with messages");
+        } else {
+            let chunked = run(params, config, Delivery::Messages, &mut wire.chunks(s.step));
+            assert_eq!(chunked, whole, "chunking changed the messages");
+        }
+        whole
+    }
+
+    /// Arbitrary compressed payloads (records without flag 0x80), each in one or two frames,
+    /// maybe with a ping between: no expectation beyond the oracles.
+    pub(super) fn inflate(data: &[u8]) {
+        let Some((s, rest)) = setup(data) else {
+            return;
+        };
+        let mut wire = Vec::new();
+        let mut payloads: Vec<&[u8]> = Vec::new();
+        for (flags, payload) in records(rest).filter(|(f, _)| f & 0x80 == 0) {
             payloads.push(payload);
-            let opcode = if text { 1 } else { 2 };
+            let opcode = if flags & 1 != 0 { 1 } else { 2 };
             let rsv1 = if flags & 4 != 0 { 0x40 } else { 0 };
             if flags & 2 != 0 {
                 let (a, b) = payload.split_at(payload.len() / 2);
@@ -233,50 +242,39 @@ mod imp {
             } else {
                 frame(&mut wire, 0x80 | rsv1 | opcode, payload);
             }
-            sent.clear(); // arbitrary data: no expectation beyond the oracles
         }
+        decode_every_way(&s, &wire);
+        inflater_alone(&s, &payloads);
+    }
 
-        let step = usize::from(*step).max(1);
-        let whole = run(
-            params,
-            config,
-            Delivery::Messages,
-            &mut core::iter::once(&wire[..]),
-        );
-        let chunked = run(params, config, Delivery::Messages, &mut wire.chunks(step));
-        assert_eq!(chunked, whole, "chunking changed the messages");
-        let pieces = run(params, config, Delivery::Chunks, &mut wire.chunks(step));
-        assert_eq!(merge(&pieces), whole, "pieces disagree with messages");
-        if payloads.is_empty() && !sent.is_empty() {
-            // Only our own messages: all must come back unless a limit was hit.
-            match whole.last() {
-                Some(Ev::Fail(code)) => assert_eq!(*code, 1009, "{whole:?}"),
-                _ => assert_eq!(whole, sent, "round trip"),
-            }
-        }
-
-        // The inflater alone, with a 7-byte output buffer: never past the limit.
+    /// The inflater alone, with a 7-byte output buffer near the start and near the limit (a
+    /// 4 KiB one between, so that a bomb costs a few calls rather than one per 7 bytes):
+    /// never past the limit.
+    fn inflater_alone(s: &Setup, payloads: &[&[u8]]) {
+        let max = s.config.max_message_size;
         let mut inflater = DeflateConfig::default()
-            .inflater(&params, Role::Client)
+            .inflater(&s.params, Role::Client)
             .unwrap();
+        let mut buf = [0u8; 4096];
         for p in payloads {
-            let mut input = p;
+            let mut input = *p;
             let mut total = 0u64;
-            let mut buf = [0u8; 7];
             loop {
-                match inflater.inflate(input, true, &mut buf, max) {
-                    Ok(s) => {
-                        total += s.written as u64;
+                let near = total < 64 || max - total < 4096 + 64;
+                let out = if near { &mut buf[..7] } else { &mut buf[..] };
+                match inflater.inflate(input, true, out, max) {
+                    Ok(step) => {
+                        total += step.written as u64;
                         assert!(total <= max, "{total} > {max}");
-                        input = &input[s.consumed..];
-                        if s.done {
+                        input = &input[step.consumed..];
+                        if step.done {
                             break;
                         }
-                        if s.consumed == 0 && s.written == 0 {
+                        if step.consumed == 0 && step.written == 0 {
                             // Only where the output reached the limit exactly may a step hand
                             // out nothing: the bytes up to it went out, the next call is 1009.
                             assert_eq!(total, max, "no progress and not done");
-                            let next = inflater.inflate(input, true, &mut buf, max);
+                            let next = inflater.inflate(input, true, out, max);
                             assert!(
                                 matches!(next, Err(ProtocolError::InflatedTooLarge { .. })),
                                 "no progress at the limit, then {next:?}"
@@ -290,6 +288,65 @@ mod imp {
                     Err(e) => panic!("unexpected error {e}"),
                 }
             }
+        }
+    }
+
+    /// Records with flag 0x80, compressed by our own `Compressor` (whole, or in two parts),
+    /// must all come back unless a limit was hit.
+    pub(super) fn roundtrip(data: &[u8]) {
+        let Some((s, rest)) = setup(data) else {
+            return;
+        };
+        let mut compressor = s.dc.compressor(&s.ours, Role::Server).unwrap();
+        let mut sender = Sender::server(SendConfig::default());
+        let mut wire = Vec::new();
+        let mut sent: Vec<Ev> = Vec::new();
+        for (flags, payload) in records(rest).filter(|(f, _)| f & 0x80 != 0) {
+            let text = flags & 1 != 0;
+            let msg = String::from_utf8_lossy(payload);
+            let bytes: &[u8] = if text { msg.as_bytes() } else { payload };
+            let whole: Vec<u8> = bytes.repeat(usize::from(flags >> 4 & 7) + 1);
+            let kind = if text {
+                DataKind::Text
+            } else {
+                DataKind::Binary
+            };
+            let two = flags & 2 != 0;
+            let cut = if two { half(&whole, text) } else { whole.len() };
+            let parts = [(&whole[..cut], !two), (&whole[cut..], true)];
+            for (part, fin) in &parts[..if two { 2 } else { 1 }] {
+                sender
+                    .data_compressed(
+                        &mut compressor,
+                        kind,
+                        part,
+                        *fin,
+                        Compression::Auto,
+                        &mut wire,
+                    )
+                    .unwrap();
+            }
+            sent.push(if text && s.config.validate_utf8 {
+                Ev::Text(String::from_utf8(whole).unwrap(), true)
+            } else {
+                Ev::Binary(whole, true)
+            });
+        }
+        let whole = decode_every_way(&s, &wire);
+        match whole.last() {
+            Some(Ev::Fail(code)) => assert_eq!(*code, 1009, "{whole:?}"),
+            _ => assert_eq!(whole, sent, "round trip"),
+        }
+    }
+
+    /// Where to cut a message in two: the middle, or for text the char boundary at or below.
+    fn half(whole: &[u8], text: bool) -> usize {
+        match core::str::from_utf8(whole) {
+            Ok(s) if text => (0..=whole.len() / 2)
+                .rev()
+                .find(|&c| s.is_char_boundary(c))
+                .unwrap_or(0),
+            _ => whole.len() / 2,
         }
     }
 }

@@ -18,7 +18,7 @@ mod recv;
 
 pub use codecs::{apply_mask_portable, copy_masked_portable, frame_header, utf8};
 pub use connection::connection;
-pub use deflate::inflate;
+pub use deflate::{deflate_roundtrip, inflate};
 pub use differential::{End, LIMIT, Msg, Outcome, differential, outcome as wswire_outcome};
 pub use handshake::{extensions_header, handshake_request, handshake_response};
 pub use recv::{receiver_client, receiver_server, roundtrip};
@@ -35,6 +35,7 @@ pub fn by_name(target: &str) -> Option<fn(&[u8])> {
         "receiver_client" => receiver_client,
         "roundtrip" => roundtrip,
         "inflate" => inflate,
+        "deflate_roundtrip" => deflate_roundtrip,
         "connection" => connection,
         // Without the fuzz crate's tungstenite: wswire byte by byte as the other side.
         "differential" => |d| differential(d, differential::outcome_bytewise),
