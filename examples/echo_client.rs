@@ -43,7 +43,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<String, String> {
-    let (mut url, mut deflate, mut threshold) = (None, true, None);
+    let (mut url, mut deflate, mut threshold, mut max_message) = (None, true, None, None);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -52,15 +52,21 @@ fn run() -> Result<String, String> {
                 let n = args.next().and_then(|v| v.parse().ok());
                 threshold = Some(n.ok_or("--deflate-threshold needs a number")?);
             }
+            "--max-message" => {
+                let n = args.next().and_then(|v| v.parse::<u64>().ok());
+                max_message = Some(n.ok_or("--max-message needs a number of bytes")?);
+            }
             s if s.starts_with("--") => {
                 return Err(format!(
-                    "unknown option {s}; usage: echo_client [--no-deflate] [--deflate-threshold N] URL"
+                    "unknown option {s}; usage: echo_client [--no-deflate] [--deflate-threshold N] [--max-message BYTES] URL"
                 ));
             }
             _ => url = Some(arg),
         }
     }
-    let url = url.ok_or("usage: echo_client [--no-deflate] [--deflate-threshold N] URL")?;
+    let url = url.ok_or(
+        "usage: echo_client [--no-deflate] [--deflate-threshold N] [--max-message BYTES] URL",
+    )?;
     let uri = WsUri::parse(&url).map_err(|e| format!("{url}: {e}"))?;
     if uri.is_secure() {
         return Err("wss:// needs TLS, which this example does not do".into());
@@ -77,6 +83,10 @@ fn run() -> Result<String, String> {
     let mut config = Config::default();
     if let Some(t) = threshold {
         config.deflate.threshold = t;
+    }
+    if let Some(n) = max_message {
+        config.recv.max_message_size = n;
+        config.recv.max_frame_payload = n;
     }
     let mut conn = Connection::client(handshake, config, rng);
     let end = echo(&mut stream, &mut conn).map_err(|e| format!("I/O: {e}"))?;

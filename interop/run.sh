@@ -26,8 +26,9 @@
 #     which starts its own echo_server processes): the client's first offer among the
 #     server's is selected, none without --protocol;
 #   - echo_server and echo_server_tokio resident memory (interop/memory_check.py, their own
-#     processes): 16 connections each send a 63 MiB text message compressed to 64 KiB and read
-#     the echo; idle afterwards, VmRSS has grown by at most 16 MiB in total;
+#     processes): started with --max-message 64 MiB, 16 connections each send a 63 MiB text
+#     message compressed to 64 KiB and read the echo; idle afterwards, VmRSS has grown by at
+#     most 16 MiB in total; with the default 1 MiB limit each bomb is refused with 1009;
 #   - echo_server's GET /stats?id= (interop/stats_check.py, its own echo_server processes):
 #     the demo page's per-connection byte counters, exact against raw frames, with and without
 #     permessage-deflate; 404/400 for unknown or malformed ids; the table's cap;

@@ -312,6 +312,33 @@ fn a_bomb_stops_at_the_limit() {
 }
 
 #[test]
+fn by_default_a_bomb_stops_at_1_mib() {
+    // 63 MiB of text, about 64 KiB compressed, against the default limit (1 MiB).
+    let wire = compress_message(DataKind::Text, &vec![b'a'; 63 << 20], default());
+    assert!(wire.len() < 128 * 1024, "{}", wire.len());
+    let config = RecvConfig::default();
+    assert_eq!(config.max_message_size, 1 << 20);
+    let got = receive_with(Role::Client, default(), config, Delivery::Chunks, &[&wire]);
+    assert_eq!(got.last(), Some(&Ev::Fail(1009)));
+    let inflated: usize = got
+        .iter()
+        .map(|e| match e {
+            Ev::Text(t, _) => t.len(),
+            _ => 0,
+        })
+        .sum();
+    assert!(inflated <= 1 << 20, "{inflated}");
+    let whole = receive_with(
+        Role::Client,
+        default(),
+        config,
+        Delivery::Messages,
+        &[&wire],
+    );
+    assert_eq!(whole, [Ev::Fail(1009)]);
+}
+
+#[test]
 fn outbound_vectors() {
     let hello = |params: DeflateParams, n: usize| {
         let mut c = DeflateConfig::default();

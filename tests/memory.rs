@@ -152,7 +152,7 @@ fn mask() -> FixedMask {
 }
 
 fn plain_pair() -> (Client, Connection) {
-    let config = Config::default();
+    let config = large_messages();
     (
         Connection::client_open(Default::default(), config, mask()),
         Connection::server_open(Default::default(), config),
@@ -172,7 +172,7 @@ fn deflate_pair(no_context_takeover: bool) -> (Client, Connection) {
     let mut req = ClientRequest::new("example.com", "/").unwrap();
     req.extension(Box::new(DeflateClient::new(DeflateOffer::default())));
     let hs = req.start_with_key(SecWebSocketKey::from_nonce(*b"the sample nonce"));
-    let config = Config::default();
+    let config = large_messages();
     let mut client = Connection::client_with(hs, config, mask());
     let mut server = Connection::server(Arc::new(sc), config);
     pump(&mut client, &mut server);
@@ -268,4 +268,13 @@ fn a_connection_that_only_opened_allocates_nothing_for_its_buffers() {
     println!("opened, nothing exchanged: server {server} client {client} (beyond the structs)");
     assert!(server <= 256, "{server}");
     assert!(client <= 256, "{client}");
+}
+
+/// The default configuration with a 64 MiB message limit (the default is 1 MiB), for the
+/// 8 MiB and 63 MiB messages these tests send.
+fn large_messages() -> Config {
+    let mut config = Config::default();
+    config.recv.max_message_size = 64 << 20;
+    config.recv.max_frame_payload = 64 << 20;
+    config
 }

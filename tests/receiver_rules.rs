@@ -504,9 +504,31 @@ fn empty_pushes_change_nothing() {
 }
 
 #[test]
+fn by_default_a_message_of_1_mib_passes_and_one_byte_more_fails_with_1009() {
+    let config = RecvConfig::default();
+    let mut one_mib = hex("82 7f 00 00 00 00 00 10 00 00");
+    one_mib.resize(one_mib.len() + (1 << 20), 0x2a);
+    let got = receive(Role::Client, config, Delivery::Messages, &[&one_mib]);
+    assert_eq!(got.len(), 1);
+    assert!(
+        matches!(&got[0], Ev::Binary(b, true) if b.len() == 1 << 20),
+        "{got:?}"
+    );
+    // 1 MiB + 1 in two fragments: refused at the header of the second.
+    let mut two = hex("02 7f 00 00 00 00 00 10 00 00");
+    two.resize(two.len() + (1 << 20), 0x2a);
+    two.extend_from_slice(&hex("80 01 2a"));
+    let got = receive(Role::Client, config, Delivery::Chunks, &[&two]);
+    assert_eq!(got.last(), Some(&Ev::Fail(1009)), "{:?}", got.last());
+}
+
+#[test]
 fn a_large_announced_frame_does_not_allocate_ahead_of_its_data() {
     use wswire::recv::Receiver;
-    let mut rx = Receiver::new(Role::Client, RecvConfig::default());
+    let mut config = RecvConfig::default();
+    config.max_message_size = 64 << 20;
+    config.max_frame_payload = 64 << 20;
+    let mut rx = Receiver::new(Role::Client, config);
     rx.handle_input(&hex("82 7f 00 00 00 00 02 00 00 00")); // 32 MiB announced, none sent
     assert!(rx.poll_event().is_none());
     assert!(

@@ -226,7 +226,7 @@ fn large_binary(rows: &mut Vec<Row>, failures: &mut Vec<String>) {
     expect.extend(small_expect);
 
     let base = baseline();
-    let mut rx = Receiver::new(Role::Server, RecvConfig::default());
+    let mut rx = Receiver::new(Role::Server, large_messages());
     feed(&mut rx, &big, &mut expect);
     assert_eq!(expect.len(), 10, "the large message was not delivered");
     let peak = peak() - base;
@@ -282,7 +282,7 @@ fn announced_not_sent(rows: &mut Vec<Row>, failures: &mut Vec<String>) {
     let mut expect = VecDeque::new();
 
     let base = baseline();
-    let mut rx = Receiver::new(Role::Server, RecvConfig::default());
+    let mut rx = Receiver::new(Role::Server, large_messages());
     feed(&mut rx, &wire, &mut expect);
     let peak = peak() - base;
     let held = live() - base;
@@ -299,6 +299,54 @@ fn announced_not_sent(rows: &mut Vec<Row>, failures: &mut Vec<String>) {
     );
     rows.push(Row {
         case: "2: 64 MiB announced, 32 MiB sent (server)",
+        peak,
+        held_after_big: held,
+        held_after: held,
+    });
+}
+
+/// Case 4: a message refused past the default 1 MiB limit, its first fragment (1 MiB) already
+/// buffered: once the error is out, the receiver holds no more than it keeps between
+/// messages, without being polled again (a failed connection waiting for the peer's Close may
+/// never poll it).
+fn failed_message(rows: &mut Vec<Row>, failures: &mut Vec<String>) {
+    let mut tx = Sender::client_with(SendConfig::default(), MASK);
+    let first = fill(&binary_pattern(), MIB, 0xa5, 0x5a);
+    let mut wire = Vec::new();
+    tx.binary(&first, false, &mut wire).unwrap();
+    tx.binary(b"!", true, &mut wire).unwrap();
+    drop(first);
+
+    let base = baseline();
+    let mut rx = Receiver::new(Role::Server, RecvConfig::default());
+    let mut code = None;
+    for chunk in wire.chunks(READ) {
+        rx.handle_input(chunk);
+        match rx.poll_event() {
+            None => {}
+            Some(Err(e)) => {
+                code = Some(e.close_code().as_u16());
+                break;
+            }
+            Some(Ok(other)) => panic!("unexpected {other:?}"),
+        }
+    }
+    let peak = peak() - base;
+    let held = live() - base;
+    drop(rx);
+    if code != Some(1009) {
+        failures.push(format!("case 4: ended with {code:?}, expected 1009"));
+    }
+    let held_bound = (64 * KIB) as isize;
+    check(
+        failures,
+        held <= held_bound,
+        "case 4 (1 MiB fragment, then refused at the limit) held after the error",
+        held,
+        held_bound,
+    );
+    rows.push(Row {
+        case: "4: 1 MiB fragment, then 1009 (server, default limit)",
         peak,
         held_after_big: held,
         held_after: held,
@@ -365,7 +413,7 @@ fn large_compressed_text(rows: &mut Vec<Row>, failures: &mut Vec<String>, notes:
         .unwrap();
 
     let base = baseline();
-    let mut rx = Receiver::new(Role::Client, RecvConfig::default());
+    let mut rx = Receiver::new(Role::Client, large_messages());
     rx.set_inflater(inflater);
     feed(&mut rx, &plain_wire, &mut expect);
     let held_plain = live() - base;
@@ -432,6 +480,7 @@ fn memory_comes_back_after_large_messages() {
     let t = Instant::now();
     announced_not_sent(&mut rows, &mut failures);
     let _ = write!(timings, ", case 2 {:.2?}", t.elapsed());
+    failed_message(&mut rows, &mut failures);
     #[cfg(feature = "deflate")]
     {
         let t = Instant::now();
@@ -459,4 +508,13 @@ fn memory_comes_back_after_large_messages() {
     }
     println!("time: {timings}");
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// The default receive configuration with a 64 MiB message limit (the default is 1 MiB), for
+/// the large messages these tests send.
+fn large_messages() -> RecvConfig {
+    let mut config = RecvConfig::default();
+    config.max_message_size = 64 << 20;
+    config.max_frame_payload = 64 << 20;
+    config
 }

@@ -14,13 +14,14 @@
 //! | `--deflate-no-context-takeover` | reset our compressor after every message (`server_no_context_takeover` in every response) |
 //! | `--deflate-window-bits N` | compress with a window of at most 2^N bytes, N = 8–15 (8 is raised to 9, see `wswire::extensions::deflate`); announced as `server_max_window_bits` |
 //! | `--deflate-threshold N` | messages shorter than N bytes are sent uncompressed (default 1024) |
+//! | `--max-message N` | accept messages (and frames) of up to N bytes, inflated (default: the crate's, 1 MiB) |
 
 use wswire::connection::Config;
 use wswire::extensions::deflate::{Codec, DeflateServer};
 use wswire::handshake::ServerConfig;
 
 /// The options' usage text.
-pub(crate) const USAGE: &str = "[--no-deflate] [--deflate-no-context-takeover] [--deflate-window-bits 8-15] [--deflate-threshold BYTES]";
+pub(crate) const USAGE: &str = "[--no-deflate] [--deflate-no-context-takeover] [--deflate-window-bits 8-15] [--deflate-threshold BYTES] [--max-message BYTES]";
 
 /// The permessage-deflate settings of a server example.
 #[derive(Debug)]
@@ -31,6 +32,8 @@ pub(crate) struct DeflateArgs {
     options: DeflateServer,
     /// `--deflate-threshold`, if given.
     threshold: Option<usize>,
+    /// `--max-message`, if given.
+    max_message: Option<u64>,
 }
 
 impl Default for DeflateArgs {
@@ -39,6 +42,7 @@ impl Default for DeflateArgs {
             enabled: true,
             options: DeflateServer::default(),
             threshold: None,
+            max_message: None,
         }
     }
 }
@@ -66,6 +70,10 @@ impl DeflateArgs {
                 self.options.server_max_window_bits = u8::try_from(bits).unwrap_or(15);
             }
             "--deflate-threshold" => self.threshold = Some(number(arg, 0..=usize::MAX)?),
+            "--max-message" => {
+                let n = number(arg, 1..=usize::MAX)?;
+                self.max_message = Some(u64::try_from(n).unwrap_or(u64::MAX));
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -87,10 +95,15 @@ impl DeflateArgs {
         server
     }
 
-    /// The connection configuration's data-path settings (`--deflate-threshold`).
+    /// The connection configuration's data-path settings (`--deflate-threshold`,
+    /// `--max-message`).
     pub(crate) fn apply(&self, config: &mut Config) {
         if let Some(t) = self.threshold {
             config.deflate.threshold = t;
+        }
+        if let Some(n) = self.max_message {
+            config.recv.max_message_size = n;
+            config.recv.max_frame_payload = n;
         }
     }
 

@@ -124,7 +124,8 @@ impl Decoder {
     /// use wswire::recv::{Decoder, RecvConfig};
     ///
     /// let mut config = RecvConfig::default();
-    /// config.max_message_size = 1 << 20; // 1 MiB, as Python's websockets
+    /// config.max_message_size = 16 << 20; // 16 MiB (the default is 1 MiB)
+    /// config.max_frame_payload = 16 << 20;
     /// let decoder = Decoder::new(Role::Server, config);
     /// assert!(!decoder.in_message());
     /// ```

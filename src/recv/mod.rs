@@ -71,15 +71,29 @@ const GROWTH_STEP: usize = 1 << 20;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RecvConfig {
-    /// The largest payload one data frame may announce; larger fails with 1009 at the header.
-    /// Default 64 MiB.
+    /// The largest payload one data frame may announce (on the wire: compressed bytes for a
+    /// compressed frame); larger fails with 1009 at the header. Default 1 MiB, the same as
+    /// `max_message_size`: a frame is part of a message, so a larger frame limit would never
+    /// apply. Raise both together.
     pub max_frame_payload: u64,
-    /// The largest message (sum of its fragments); larger fails with 1009 at the header of
-    /// the fragment that crosses it. Default 64 MiB (Node's `ws` uses 100 MiB, Python's
-    /// `websockets` 1 MiB).
+    /// The largest message: the sum of its fragments' payloads on the wire, and for a
+    /// compressed message also what it inflates to (the inflated-size limit: a deflate bomb
+    /// stops at this size, with 1009). Larger fails with 1009 at the header of the fragment
+    /// that crosses it, or as soon as inflation passes it.
+    ///
+    /// Default **1 MiB**, as Python's `websockets` (`tungstenite` uses 64 MiB, Node's `ws`
+    /// 100 MiB). On the open internet each connection can make the receiver hold this much
+    /// for as long as its sender takes to finish the message, and with permessage-deflate
+    /// for ~1/1000 of it on the wire (about 1 KiB per MiB), so the limit multiplied by the
+    /// number of connections is the memory a hostile crowd can claim. A limit that is too
+    /// low fails loudly (close code 1009, the limit named in the error) in the first test
+    /// that sends a large message; one that is too high fails quietly, under attack.
     pub max_message_size: u64,
     /// The most fragments one message may have, counting empty ones; more fails with 1008.
-    /// Default `None`: memory is bounded by `max_message_size` whatever the count.
+    /// Default `None`: memory is bounded by `max_message_size` whatever the count, and a
+    /// fragment costs the receiver what a whole small message costs, so a cap would not
+    /// slow a hostile peer down; legitimate senders stream large messages in many fragments
+    /// (a 1 MiB message in 64-byte fragments has 16,384).
     pub max_fragments: Option<u32>,
     /// Whether non-minimal payload-length encodings are refused (the default, RFC 6455 §5.2)
     /// or tolerated.
@@ -97,8 +111,8 @@ pub struct RecvConfig {
 impl Default for RecvConfig {
     fn default() -> Self {
         Self {
-            max_frame_payload: 64 << 20,
-            max_message_size: 64 << 20,
+            max_frame_payload: 1 << 20,
+            max_message_size: 1 << 20,
             max_fragments: None,
             length_rule: LengthRule::Minimal,
             validate_utf8: true,

@@ -422,14 +422,19 @@ impl Receiver {
         })
     }
 
-    /// Fails the receiver with `e`, dropping any compressed message in progress.
+    /// Fails the receiver with `e`, dropping any message in progress. Nothing is delivered
+    /// after a failure, so its memory (the message so far, unread input) is released now
+    /// rather than at a next poll, which a failed connection may never make while it waits
+    /// for the peer's Close.
     fn fail(&mut self, e: ProtocolError) -> ProtocolError {
         if let Some(z) = self.inflate.as_deref_mut() {
             z.abort();
         }
         self.assembly.abandon();
-        self.reclaim = true;
-        self.decoder.fail(e)
+        let e = self.decoder.fail(e);
+        self.start = self.end;
+        self.reclaim();
+        e
     }
 }
 

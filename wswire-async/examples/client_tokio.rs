@@ -46,6 +46,8 @@ struct Args {
     ca: Option<String>,
     echo: bool,
     threshold: Option<usize>,
+    /// `--max-message BYTES`: the receive limit (default: the crate's, 1 MiB).
+    max_message: Option<u64>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -84,13 +86,20 @@ fn parse_args() -> Result<Args, String> {
             }
             "--expect-extension" => a.expect_extension = Some(value("--expect-extension")?),
             "--ca" => a.ca = Some(value("--ca")?),
+            "--max-message" => {
+                a.max_message = Some(
+                    value("--max-message")?
+                        .parse()
+                        .map_err(|e| format!("--max-message: {e}"))?,
+                )
+            }
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             _ if a.url.is_empty() => a.url = arg,
             _ => a.texts.push(arg),
         }
     }
     if a.url.is_empty() {
-        return Err("usage: client_tokio [--binary] [--size N] [--ping TEXT] [--close CODE] [--no-deflate] [--expect-extension NAME] [--ca PEM] [--echo [--deflate-threshold N]] URL [TEXT...]".into());
+        return Err("usage: client_tokio [--binary] [--size N] [--ping TEXT] [--close CODE] [--no-deflate] [--expect-extension NAME] [--ca PEM] [--max-message BYTES] [--echo [--deflate-threshold N]] URL [TEXT...]".into());
     }
     Ok(a)
 }
@@ -173,6 +182,10 @@ async fn run() -> Result<(), String> {
     let mut config = Config::default();
     if let Some(t) = a.threshold {
         config.deflate.threshold = t;
+    }
+    if let Some(n) = a.max_message {
+        config.recv.max_message_size = n;
+        config.recv.max_frame_payload = n;
     }
     let mut ws = open(&a, config)
         .await

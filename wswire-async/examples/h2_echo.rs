@@ -34,15 +34,17 @@ const DEMO_PAGE: &str = include_str!("support/demo.html");
 
 fn usage(why: &str) -> ! {
     eprintln!(
-        "{why}\nusage: h2_echo (--tls-cert PEM --tls-key PEM | --tls-self-signed DIR) [--no-deflate] [ADDRESS]"
+        "{why}\nusage: h2_echo (--tls-cert PEM --tls-key PEM | --tls-self-signed DIR) [--no-deflate] [--max-message BYTES] [ADDRESS]"
     );
     std::process::exit(2)
 }
 
-/// The options: TLS ones (for `support/tls.rs`), `--no-deflate`, the address.
-fn options() -> (Vec<(String, String)>, bool, String) {
+/// The options: TLS ones (for `support/tls.rs`), `--no-deflate`, `--max-message BYTES` (in
+/// the connection settings), the address.
+fn options() -> (Vec<(String, String)>, bool, Config, String) {
     let mut tls = Vec::new();
     let mut deflate = true;
+    let mut config = Config::default();
     let mut addr = "127.0.0.1:8443".to_owned();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -54,16 +56,22 @@ fn options() -> (Vec<(String, String)>, bool, String) {
                 tls.push((arg, value));
             }
             "--no-deflate" => deflate = false,
+            "--max-message" => {
+                let n = args.next().and_then(|v| v.parse::<u64>().ok());
+                let n = n.unwrap_or_else(|| usage("--max-message needs a number of bytes"));
+                config.recv.max_message_size = n;
+                config.recv.max_frame_payload = n;
+            }
             a if a.starts_with('-') => usage(&format!("unknown option {a}")),
             a => a.clone_into(&mut addr),
         }
     }
-    (tls, deflate, addr)
+    (tls, deflate, config, addr)
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let (tls_options, deflate, addr) = options();
+    let (tls_options, deflate, config, addr) = options();
     let acceptor = match tls::acceptor_with_alpn(&tls_options, wswire_async::h2::server_alpn()) {
         Ok(Some(acceptor)) => acceptor,
         Ok(None) => usage("h2_echo serves https only: give a certificate"),
@@ -93,7 +101,7 @@ async fn main() -> std::io::Result<()> {
                 "{peer} TLS connection, ALPN {}",
                 alpn.as_deref().unwrap_or("none")
             );
-            let service = service_fn(move |req| handle(req, peer, Arc::clone(&server)));
+            let service = service_fn(move |req| handle(req, peer, Arc::clone(&server), config));
             let builder = wswire_async::h2::server_builder();
             if let Err(e) = builder
                 .serve_connection_with_upgrades(TokioIo::new(tls), service)
@@ -110,6 +118,7 @@ async fn handle(
     mut req: hyper::Request<Incoming>,
     peer: SocketAddr,
     server: Arc<ServerConfig>,
+    config: Config,
 ) -> Result<hyper::Response<String>, Infallible> {
     if req.uri().path() == "/" && req.method() == hyper::Method::GET {
         let mut page = hyper::Response::new(DEMO_PAGE.to_owned());
@@ -130,7 +139,7 @@ async fn handle(
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
-    let (response, upgrading) = wswire_async::hyper::upgrade(&mut req, &server, Config::default());
+    let (response, upgrading) = wswire_async::hyper::upgrade(&mut req, &server, config);
     match upgrading.transport() {
         Some(transport) => {
             tokio::spawn(async move {

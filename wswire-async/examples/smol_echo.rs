@@ -21,11 +21,23 @@ use wswire_async::{FuturesIo, Message, WebSocket, accept};
 fn main() -> io::Result<()> {
     let mut addr = "127.0.0.1:9001".to_owned();
     let mut deflate = true;
-    for arg in std::env::args().skip(1) {
+    let mut config = Config::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--no-deflate" => deflate = false,
+            "--max-message" => {
+                let Some(n) = args.next().and_then(|v| v.parse::<u64>().ok()) else {
+                    eprintln!("--max-message needs a number of bytes");
+                    std::process::exit(2);
+                };
+                config.recv.max_message_size = n;
+                config.recv.max_frame_payload = n;
+            }
             s if s.starts_with("--") => {
-                eprintln!("unknown option {s}; usage: smol_echo [--no-deflate] [ADDRESS]");
+                eprintln!(
+                    "unknown option {s}; usage: smol_echo [--no-deflate] [--max-message BYTES] [ADDRESS]"
+                );
                 std::process::exit(2);
             }
             _ => addr = arg,
@@ -48,7 +60,7 @@ fn main() -> io::Result<()> {
             let server = Arc::clone(&server);
             smol::spawn(async move {
                 let _ = stream.set_nodelay(true);
-                match echo(stream, server).await {
+                match echo(stream, server, config).await {
                     Ok(n) => println!("{peer} {n} message(s) echoed"),
                     Err(e) => println!("{peer} ended: {e}"),
                 }
@@ -58,8 +70,12 @@ fn main() -> io::Result<()> {
     })
 }
 
-async fn echo(stream: TcpStream, server: Arc<ServerConfig>) -> Result<u64, wswire_async::Error> {
-    let mut ws: WebSocket<TcpStream, FuturesIo> = accept(stream, server, Config::default()).await?;
+async fn echo(
+    stream: TcpStream,
+    server: Arc<ServerConfig>,
+    config: Config,
+) -> Result<u64, wswire_async::Error> {
+    let mut ws: WebSocket<TcpStream, FuturesIo> = accept(stream, server, config).await?;
     let mut n = 0;
     while let Some(message) = ws.recv().await {
         if let m @ (Message::Text(_) | Message::Binary(_)) = message? {
