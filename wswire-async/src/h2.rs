@@ -48,6 +48,7 @@ use std::io::{self, ErrorKind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use ::hyper::body::{Body, Bytes, Frame};
 use ::hyper::client::conn::http2::SendRequest;
@@ -124,14 +125,33 @@ fn hyper_error(e: ::hyper::Error) -> Error {
 impl Client {
     /// Connects to the server of a `wss://` URL (its path is not used): TCP with
     /// `TCP_NODELAY`, TLS with `tls` (on a copy whose ALPN is `h2` alone), the HTTP/2
-    /// handshake, then waits for the server's SETTINGS.
+    /// handshake, then waits for the server's SETTINGS — all of it within
+    /// `handshake_timeout` (`None`: no limit), so a server that accepts the connection but
+    /// never sends its SETTINGS does not hold the caller forever. The same limit as
+    /// `Config::handshake_timeout` for one WebSocket: [`connect`] passes that one.
     ///
     /// # Errors
     /// [`Error::Http2Unsupported`] when ALPN did not agree on `h2` (the server chose another
     /// protocol, none, or refused with `no_application_protocol`) or the server's SETTINGS did
-    /// not enable the extended CONNECT; an [`Error::Io`] for a bad URL (kind `InvalidInput`,
-    /// also for `ws://`), a refused certificate or a failed connection.
-    pub async fn connect(url: &str, tls: Arc<ClientConfig>) -> Result<Self, Error> {
+    /// not enable the extended CONNECT; [`Error::Ended`] with
+    /// [`wswire::Error::HandshakeTimeout`] past `handshake_timeout`; an [`Error::Io`] for a
+    /// bad URL (kind `InvalidInput`, also for `ws://`), a refused certificate or a failed
+    /// connection.
+    pub async fn connect(
+        url: &str,
+        handshake_timeout: Option<Duration>,
+        tls: Arc<ClientConfig>,
+    ) -> Result<Self, Error> {
+        let connecting = Self::connecting(url, tls);
+        match handshake_timeout {
+            Some(t) => tokio::time::timeout(t, connecting)
+                .await
+                .unwrap_or(Err(Error::Ended(wswire::Error::HandshakeTimeout))),
+            None => connecting.await,
+        }
+    }
+
+    async fn connecting(url: &str, tls: Arc<ClientConfig>) -> Result<Self, Error> {
         let uri = WsUri::parse(url).map_err(|e| invalid(format!("{url}: {e}")))?;
         if !uri.is_secure() {
             return Err(invalid(format!(
@@ -253,17 +273,23 @@ impl Client {
 }
 
 /// Opens a WebSocket over HTTP/2 to a `wss://` URL: a [`Client`] connection (TLS with `tls`,
-/// ALPN `h2`), then one extended CONNECT offering permessage-deflate. The connection ends
-/// with the WebSocket.
+/// ALPN `h2`), then one extended CONNECT offering permessage-deflate, both within
+/// `config.handshake_timeout` (one deadline for the two). The connection ends with the
+/// WebSocket.
 ///
 /// # Errors
 /// As [`Client::connect`] and [`Client::open`].
 pub async fn connect(
     url: &str,
-    config: Config,
+    mut config: Config,
     tls: Arc<ClientConfig>,
 ) -> Result<WebSocket<Upgraded>, Error> {
-    let client = Client::connect(url, tls).await?;
+    let start = Instant::now();
+    let client = Client::connect(url, config.handshake_timeout, tls).await?;
+    // What is left of the deadline for the extended CONNECT.
+    config.handshake_timeout = config
+        .handshake_timeout
+        .map(|t| t.saturating_sub(start.elapsed()));
     let uri = WsUri::parse(url).map_err(|e| invalid(format!("{url}: {e}")))?;
     let mut request = ClientRequest::from_uri(&uri);
     request.extension(Box::new(DeflateClient::default()));
