@@ -4,6 +4,9 @@
 //! WebSockets on one connection, a reset stream, and servers that cannot carry them.
 #![cfg(feature = "h2")]
 
+#[path = "support/tls.rs"]
+mod tls;
+
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +14,7 @@ use std::time::Duration;
 
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use tls::Tls;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
@@ -19,56 +23,10 @@ use wswire::connection::Config;
 use wswire::extensions::deflate::DeflateServer;
 use wswire::handshake::{ClientRequest, ResponseError, ServerConfig, StatusCode};
 use wswire_async::hyper::{Transport, Upgraded};
-use wswire_async::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use wswire_async::rustls::{self, RootCertStore};
 use wswire_async::{Error, Http2Unsupported, Message, WebSocket, connect_tls, h2};
 
 /// The handshake timeout of the tests' `h2::Client`s.
 const TIMEOUT: Option<Duration> = Some(Duration::from_secs(10));
-
-struct Tls {
-    cert: CertificateDer<'static>,
-    key: PrivateKeyDer<'static>,
-}
-
-impl Tls {
-    fn new() -> Self {
-        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-        let key = PrivatePkcs8KeyDer::from(made.signing_key.serialize_der());
-        Self {
-            cert: made.cert.der().clone(),
-            key: key.into(),
-        }
-    }
-
-    fn acceptor(&self, alpn: Vec<Vec<u8>>) -> TlsAcceptor {
-        let mut config = rustls::ServerConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![self.cert.clone()], self.key.clone_key())
-            .unwrap();
-        config.alpn_protocols = alpn;
-        TlsAcceptor::from(Arc::new(config))
-    }
-
-    /// A client configuration that trusts only this certificate (ALPN `http/1.1`).
-    fn client(&self) -> Arc<rustls::ClientConfig> {
-        let mut roots = RootCertStore::empty();
-        roots.add(self.cert.clone()).unwrap();
-        let mut config = rustls::ClientConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Arc::new(config)
-    }
-}
-
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
 
 /// How a server-side WebSocket went: its target, transport, and how it ended.
 type Ended = (String, Transport, Result<(), String>);
