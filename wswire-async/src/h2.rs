@@ -225,31 +225,12 @@ impl Client {
         config: Config,
     ) -> Result<WebSocket<Upgraded>, Error> {
         let client = request.start_h2(true);
-        let list = client.request_headers();
-        let pseudo = |name: &str| {
-            list.iter()
-                .find(|(n, _)| n == name)
-                .map_or("", |(_, v)| v.as_str())
-        };
-        let uri = http::Uri::builder()
-            .scheme("https")
-            .authority(pseudo(":authority"))
-            .path_and_query(pseudo(":path"))
-            .build()
-            .map_err(|e| invalid(e.to_string()))?;
-        let mut req = http::Request::builder()
-            .method(http::Method::CONNECT)
-            .version(http::Version::HTTP_2)
-            .uri(uri);
-        for (name, value) in list.iter().filter(|(n, _)| !n.starts_with(':')) {
-            req = req.header(name, value);
-        }
-        let mut req = req.body(NoBody).map_err(|e| invalid(e.to_string()))?;
-        let protocol = ::hyper::ext::Protocol::from(pseudo(":protocol"));
-        req.extensions_mut().insert(protocol);
-        let mut send = self.send.clone();
-        send.ready().await.map_err(hyper_error)?;
-        let mut response = send.send_request(req).await.map_err(hyper_error)?;
+        let list: Vec<(&str, &str)> = client
+            .request_headers()
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let mut response = self.send_connect(&list).await?;
         let status = response.status();
         let mut fields = vec![(":status", status.as_str())];
         for (name, value) in response.headers() {
@@ -269,6 +250,59 @@ impl Client {
             Conn::Client(conn),
             None,
         ))
+    }
+
+    /// Opens a stream for a WebSocket whose frames someone else speaks — a proxy, or a
+    /// bridge that copies a WebSocket's bytes to and from another transport: sends an
+    /// extended CONNECT with `fields` as given (`:authority` and `:path`; `:protocol`, which
+    /// is `websocket` unless given; then `sec-websocket-version`, `sec-websocket-extensions`,
+    /// `sec-websocket-protocol`, `origin`, …) and returns the response's head as it came,
+    /// nothing checked, with the stream's bytes when its status is 2xx. The caller owns the
+    /// protocol: the negotiation, masking, the closing handshake. No timeout of its own.
+    ///
+    /// # Errors
+    /// [`Error::Io`] for fields that make no request (kind `InvalidInput`) or if the
+    /// connection failed.
+    pub async fn open_stream(
+        &self,
+        fields: &[(&str, &str)],
+    ) -> Result<(http::response::Parts, Option<Upgraded>), Error> {
+        let mut response = self.send_connect(fields).await?;
+        let upgrade = ::hyper::upgrade::on(&mut response);
+        let (head, _) = response.into_parts();
+        if !head.status.is_success() {
+            return Ok((head, None));
+        }
+        let upgraded = upgrade.await.map_err(hyper_error)?;
+        Ok((head, Some(TokioIo::new(upgraded))))
+    }
+
+    /// Sends an extended CONNECT made of `fields` (pseudo-headers first) once the connection
+    /// can take a stream; its response.
+    async fn send_connect(
+        &self,
+        fields: &[(&str, &str)],
+    ) -> Result<http::Response<::hyper::body::Incoming>, Error> {
+        let pseudo = |name: &str| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let uri = http::Uri::builder()
+            .scheme("https")
+            .authority(pseudo(":authority").unwrap_or(""))
+            .path_and_query(pseudo(":path").unwrap_or("/"))
+            .build()
+            .map_err(|e| invalid(e.to_string()))?;
+        let mut req = http::Request::builder()
+            .method(http::Method::CONNECT)
+            .version(http::Version::HTTP_2)
+            .uri(uri);
+        for (name, value) in fields.iter().filter(|(n, _)| !n.starts_with(':')) {
+            req = req.header(*name, *value);
+        }
+        let mut req = req.body(NoBody).map_err(|e| invalid(e.to_string()))?;
+        let protocol = ::hyper::ext::Protocol::from(pseudo(":protocol").unwrap_or("websocket"));
+        req.extensions_mut().insert(protocol);
+        let mut send = self.send.clone();
+        send.ready().await.map_err(hyper_error)?;
+        send.send_request(req).await.map_err(hyper_error)
     }
 }
 

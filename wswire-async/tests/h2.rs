@@ -401,3 +401,43 @@ async fn a_server_that_never_sends_its_settings_times_the_client_out() {
         }
     }
 }
+
+#[tokio::test]
+async fn open_stream_hands_over_the_response_head_and_the_raw_stream() {
+    let tls = Tls::new();
+    let server = both_server(&tls).await;
+    let port = server.port;
+    let url = format!("wss://localhost:{port}/");
+    let client = h2::Client::connect(&url, TIMEOUT, tls.client())
+        .await
+        .unwrap();
+    let authority = format!("localhost:{port}");
+    let offer = [
+        (":authority", authority.as_str()),
+        (":path", "/raw"),
+        ("sec-websocket-version", "13"),
+        ("sec-websocket-extensions", "permessage-deflate"),
+    ];
+    let (head, stream) = client.open_stream(&offer).await.unwrap();
+    assert_eq!(head.status, hyper::StatusCode::OK);
+    assert_eq!(
+        head.headers["sec-websocket-extensions"],
+        "permessage-deflate"
+    );
+    let mut stream = stream.expect("the stream of a 200");
+    // Our bytes, as they are: a masked Close (1000) from the client, and the server's answer.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(&[0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe8 ^ 2])
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    assert_eq!(answer, [0x88, 0x02, 0x03, 0xe8]);
+    // A refusal: its status, and no stream.
+    let mut refused = offer.to_vec();
+    refused.push(("origin", "https://evil.example"));
+    let (head, stream) = client.open_stream(&refused).await.unwrap();
+    assert_eq!(head.status, hyper::StatusCode::FORBIDDEN);
+    assert!(stream.is_none());
+}
