@@ -109,6 +109,8 @@ pub(crate) struct Shared<S, R: Runtime<S>> {
     /// How the connection ended, held back until its Close is written and the transport
     /// shut: the caller may drop the WebSocket as soon as it sees the error.
     ended: Option<Error>,
+    /// The peer's Close, held back until our answering Close is written out.
+    held_close: Option<Message>,
     /// The request target a server accepted.
     pub(crate) target: Option<String>,
     /// The room to ask the connection for on the next read (`READ_MIN..=READ_MAX`).
@@ -147,6 +149,7 @@ impl<S, R: Runtime<S>> Shared<S, R> {
             shut: false,
             finished: false,
             ended: None,
+            held_close: None,
             target: None,
             read_size: READ_MIN,
         }
@@ -215,20 +218,18 @@ impl<S, R: Runtime<S>> Shared<S, R> {
             return Poll::Ready(None);
         }
         loop {
+            if let Some(close) = self.held_close.take() {
+                return self.poll_answered(cx, close);
+            }
             if self.ended.is_none() {
                 match self.next_message() {
                     Some(Err(e)) => self.ended = Some(e),
-                    Some(item) => {
-                        if matches!(item, Ok(Message::Close(_))) {
-                            // Write the answering Close now (without waiting), so a caller
-                            // that stops at the peer's Close and drops the WebSocket has
-                            // still completed the closing handshake; an error shows on the
-                            // next poll.
-                            let _ = self.poll_write_out(cx, Side::Reader);
-                        }
-                        return Poll::Ready(Some(item));
-                    }
+                    Some(Ok(close @ Message::Close(_))) => self.held_close = Some(close),
+                    Some(item) => return Poll::Ready(Some(item)),
                     None => {}
+                }
+                if self.held_close.is_some() {
+                    continue;
                 }
             }
             if let Poll::Ready(Err(e)) = self.poll_write_out(cx, Side::Reader) {
@@ -257,6 +258,33 @@ impl<S, R: Runtime<S>> Shared<S, R> {
                     return Poll::Ready(Some(Err(self.ended.take().unwrap_or(e.into()))));
                 }
                 Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Hands over the peer's Close once our answering Close is written out — to the stream
+    /// and flushed — so that a caller that stops at the peer's Close and drops the WebSocket
+    /// has still completed the closing handshake: a stream that takes writes later (hyper's
+    /// HTTP/2 stream, whose writes go through a channel to the connection's task) would
+    /// otherwise lose the Close with the WebSocket. Meanwhile the timers run (the close
+    /// timeout ends the wait on a peer that reads nothing); a failed write shows on the next
+    /// poll.
+    fn poll_answered(
+        &mut self,
+        cx: &mut Context<'_>,
+        close: Message,
+    ) -> Poll<Option<Result<Message, Error>>> {
+        loop {
+            if self.poll_write_out(cx, Side::Reader).is_ready() {
+                return Poll::Ready(Some(Ok(close)));
+            }
+            if self.poll_timer(cx).is_pending() {
+                self.held_close = Some(close);
+                return Poll::Pending;
+            }
+            // A timer fired: past the close timeout the connection gave up waiting.
+            if with_conn!(&self.conn, c => c.state() == State::Closed) {
+                return Poll::Ready(Some(Ok(close)));
             }
         }
     }

@@ -55,12 +55,24 @@ async fn ws_route(
     })
 }
 
+/// The handler of the `axum` module's example: echoes text until anything else arrives — the
+/// peer's Close — and drops the WebSocket at once, leaving the answering Close to what
+/// `recv` did before it returned the Close.
+async fn drops_at_close(ws: WebSocketUpgrade) -> Response {
+    ws.on_upgrade(|mut ws| async move {
+        while let Some(Ok(Message::Text(t))) = ws.recv().await {
+            let _ = ws.send(Message::text(t)).await;
+        }
+    })
+}
+
 /// Serves the app over TLS, each connection with `h2::server_builder`; its port, and what
 /// the handler saw.
 async fn serve(tls: &Tls) -> (u16, mpsc::UnboundedReceiver<Seen>) {
     let (tx, seen) = mpsc::unbounded_channel();
     let app = Router::new()
         .route("/ws", any(ws_route))
+        .route("/drops-at-close", any(drops_at_close))
         .route("/", get(|| async { "not a WebSocket" }))
         .with_state(tx);
     let acceptor = tls.acceptor(h2::server_alpn());
@@ -177,4 +189,54 @@ async fn the_same_route_takes_http1_upgrades_on_the_same_port() {
     );
     ws.close(CloseCode::NORMAL, "").await.unwrap();
     assert_eq!(next(&mut seen).await, Seen::Ended(Ok(1)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_that_drops_the_websocket_at_the_peers_close_still_answers_it_over_http2() {
+    // Regression: the client's `close` failed with hyper's BodyWrite(NO_ERROR) — the flush
+    // after its Close saw the stream reset by the server (RST_STREAM NO_ERROR, sent once the
+    // server had answered, ended its stream and dropped it) — though the server's Close had
+    // arrived. Seen in most runs of this test binary before the fix (the other tests running
+    // beside it). That the server writes its answer before `recv` hands over the Close is
+    // tests/loopback.rs's `a_websocket_dropped_at_the_peers_close_has_written_its_answer_first`.
+    let tls = Tls::new();
+    let (port, _seen) = serve(&tls).await;
+    let url = format!("wss://localhost:{port}/");
+    let timeout = Some(Duration::from_secs(10));
+    for round in 0..40 {
+        // A connection of its own each time: the race is likeliest on a new one.
+        let client = h2::Client::connect(&url, timeout, tls.client())
+            .await
+            .unwrap();
+        let mut request =
+            ClientRequest::new(&format!("localhost:{port}"), "/drops-at-close").unwrap();
+        if round % 2 == 1 {
+            request.extension(Box::new(DeflateClient::default()));
+        }
+        let mut ws = client.open(request, Config::default()).await.unwrap();
+        match round % 4 {
+            // One message echoed, then the Close.
+            0 | 1 => {
+                let text = format!("round {round}");
+                ws.send(Message::text(text.clone())).await.unwrap();
+                assert_eq!(ws.recv().await.unwrap().unwrap(), Message::text(text));
+            }
+            // Large messages, the Close right behind them: the echoes fill the stream's
+            // flow-control window, and the answering Close waits behind them.
+            2 => {
+                for i in 0..3 {
+                    let text = format!("{i}").repeat(150_000);
+                    ws.send(Message::text(text)).await.unwrap();
+                }
+            }
+            _ => {}
+        }
+        let closed =
+            tokio::time::timeout(Duration::from_secs(5), ws.close(CloseCode::NORMAL, "bye"))
+                .await
+                .expect("the closing handshake to end");
+        if let Err(e) = closed {
+            panic!("round {round}: the closing handshake failed: {e} ({e:?})");
+        }
+    }
 }
