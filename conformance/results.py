@@ -54,7 +54,8 @@ def runs(path):
         if m:
             flush()
             role, name, deflate = m.groups()
-            over = " over wss" if " over wss " in line else ""
+            carried = re.search(r" over (wss|HTTP/2|HTTP/1\.1) ", line)
+            over = f" over {carried.group(1)}" if carried else ""
             label, lines = f"{role} {name}{over}" + (" + deflate" if deflate == "on" else ""), []
         elif line.startswith("=== "):
             flush()
@@ -123,6 +124,19 @@ rules from the first two header bytes, as Node's ws and Python's wsproto and web
   output must be masked, otherwise the same strict rules. After its Close the runner shuts
   its side first (RFC 6455 §7.1.1) and the client must then close the transport and exit 0
   within 5 s (a client closing right after both Close frames is accepted: §7.1.1 allows it).
+- Over HTTP/2 (run.sh's H2 block, `CONFORMANCE_H2=0` skips it; alone:
+  `CONFORMANCE_SERVERS="" CONFORMANCE_CLIENTS="" CONFORMANCE_WSS=0 bash conformance/run.sh`):
+  h2_echo serves both HTTPs on one TLS port. `h2_bridge --to-h2` answers the runner's
+  HTTP/1.1 handshake with h2_echo's answer to an extended CONNECT carrying the same
+  `Sec-WebSocket-Extensions` offer (its own accept key for the runner's key), then copies the
+  bytes both ways unchanged; `--from-h2` does the reverse for `client_tokio --h2 --echo`. So
+  the frames checked are h2_echo's and client_tokio's over an HTTP/2 stream. The block also
+  requires h2_echo's log to show WebSockets over both HTTP/2 and HTTP/1.1. It was shown to
+  fail (2026-12-03, then reverted): the bridge flipping a bit in reads over 1 KiB, 59-60
+  failures in each HTTP/2 run (HTTP/1.1 runs 303/303); h2_echo not echoing binary messages
+  over 64 KiB, 18 failures in each server run over both transports; the bridge not passing
+  `Sec-WebSocket-Extensions` on, 0/303 over HTTP/2 with deflate; client_tokio not echoing
+  binary over 64 KiB, 18 failures in each client run.
 - Loopback: TCP_NODELAY, one write per push, 2 ms sleep after pushes marked as pauses, up to 2 s
   for an answer that is due at a checkpoint, up to 5 s of silence for the server's EOF; the
   server's answer is read by a second thread so large echoes cannot deadlock.
@@ -141,7 +155,9 @@ def main():
     out.append("- Loopback (`bash conformance/run.sh`, examples/conformance over TCP; server role: "
                "against each echo server; client role: each echo client against the runner as "
                "server, the frames re-framed as server frames; each without and with "
-               "permessage-deflate; and over wss through wswire-async's tls_tunnel):\n")
+               "permessage-deflate; over wss through wswire-async's tls_tunnel; and h2_echo over "
+               "HTTP/2 through h2_bridge --to-h2 and over HTTP/1.1 through tls_tunnel, "
+               "client_tokio --h2 through h2_bridge --from-h2):\n")
     out.append("| run | result |\n| --- | --- |")
     for label, _rows, total in loops:
         out.append(f"| {label} | **{total}** |")

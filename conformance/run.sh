@@ -11,6 +11,9 @@
 #   - client_tokio --echo (the wswire-async adapter as a client, tokio)
 #   and over wss (CONFORMANCE_WSS=0 to skip): echo_server_tokio --tls-self-signed and
 #   client_tokio --echo --ca, the suite reaching them through tls_tunnel.
+#   and over HTTP/2 (CONFORMANCE_H2=0 to skip): h2_echo (both HTTPs on one TLS port) over
+#   HTTP/2 through h2_bridge --to-h2 and over HTTP/1.1 through tls_tunnel, and
+#   client_tokio --h2 --echo through h2_bridge --from-h2.
 # With deflate, echo_server, echo_client and client_tokio compress every message
 # (--deflate-threshold 0), echo_server_tokio and smol_echo only those of 1 KiB and more (their
 # default).
@@ -20,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --example echo_server --example echo_client --example conformance
-cargo build --release -p wswire-async --features futures-io,rustls --example echo_server_tokio --example smol_echo --example client_tokio --example tls_tunnel
+cargo build --release -p wswire-async --features futures-io,h2 --example echo_server_tokio --example smol_echo --example client_tokio --example tls_tunnel --example h2_echo --example h2_bridge
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 bin="$target_dir/release/examples"
 log=$(mktemp)
@@ -32,6 +35,20 @@ cleanup() {
   rm -f "$log" "$out" "$summary"
 }
 trap cleanup EXIT
+
+wait_addr() { # FILE: the first 127.0.0.1:PORT the process writing FILE printed
+  local a=
+  for _ in $(seq 1 100); do
+    a=$(grep -o '127\.0\.0\.1:[0-9]*' "$1" | head -n 1 || true)
+    [ -n "$a" ] && break
+    sleep 0.1
+  done
+  echo "$a"
+}
+
+free_port() { # a loopback port free now (for the suite's listener in the client role)
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 
 # suite LABEL ARGS...: runs examples/conformance with ARGS, output to stdout, and notes its
 # counts under LABEL; returns the suite's status.
@@ -112,21 +129,12 @@ if [ "${CONFORMANCE_WSS:-1}" = 1 ]; then
   "$bin/echo_server_tokio" --threads 1 --quiet "${limit[@]}" --tls-self-signed "$tlsdir" 127.0.0.1:0 >"$log.tls" 2>&1 &
   tls_server=$!
   tunnels=()
-  wait_addr() { # FILE: the first 127.0.0.1:PORT the process writing FILE printed
-    local a=
-    for _ in $(seq 1 100); do
-      a=$(grep -o '127\.0\.0\.1:[0-9]*' "$1" | head -n 1 || true)
-      [ -n "$a" ] && break
-      sleep 0.1
-    done
-    echo "$a"
-  }
   tls_addr=$(wait_addr "$log.tls")
   "$bin/tls_tunnel" --to-tls "localhost:${tls_addr##*:}" --ca "$tlsdir/cert.pem" 127.0.0.1:0 >"$log.t1" 2>&1 &
   tunnels+=($!)
   plain_addr=$(wait_addr "$log.t1")
   # The suite's port for the client role, picked free now and given to the tunnel.
-  listen_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  listen_port=$(free_port)
   "$bin/tls_tunnel" --from-tls "$tlsdir/cert.pem" "$tlsdir/key.pem" --to "127.0.0.1:$listen_port" 127.0.0.1:0 >"$log.t2" 2>&1 &
   tunnels+=($!)
   wss_addr=$(wait_addr "$log.t2")
@@ -145,6 +153,63 @@ if [ "${CONFORMANCE_WSS:-1}" = 1 ]; then
   kill "$tls_server" "${tunnels[@]}" 2>/dev/null || true
   wait "$tls_server" "${tunnels[@]}" 2>/dev/null || true
   rm -rf "$tlsdir" "$log.tls" "$log.t1" "$log.t2"
+fi
+# Over HTTP/2 (RFC 8441): h2_echo serves WebSockets over HTTP/1.1 (Upgrade) and HTTP/2
+# (extended CONNECT) on one TLS port. h2_bridge answers the suite's HTTP/1.1 handshake with
+# the far side's answer to the same offer (Sec-WebSocket-Extensions passed through both
+# ways), then copies the bytes unchanged, so the suite's checks are of the far end.
+#   server role, HTTP/2:   suite -> h2_bridge --to-h2 (an extended CONNECT per case) -> h2_echo
+#   server role, HTTP/1.1: suite -> tls_tunnel --to-tls (no ALPN: HTTP/1.1) -> h2_echo
+#   client role, HTTP/2:   client_tokio --h2 --echo --ca -> h2_bridge --from-h2 -> suite
+if [ "${CONFORMANCE_H2:-1}" = 1 ]; then
+  h2dir=$(mktemp -d)
+  mkdir "$h2dir/echo" "$h2dir/bridge"
+  h2_pids=()
+  "$bin/h2_echo" "${limit[@]}" --tls-self-signed "$h2dir/echo" 127.0.0.1:0 >"$h2dir/h2_echo.log" 2>&1 &
+  h2_pids+=($!)
+  echo_addr=$(wait_addr "$h2dir/h2_echo.log")
+  [ -n "$echo_addr" ] || { cat "$h2dir/h2_echo.log"; echo "h2_echo did not start" >&2; exit 1; }
+  "$bin/h2_bridge" --to-h2 "wss://localhost:${echo_addr##*:}" --ca "$h2dir/echo/cert.pem" 127.0.0.1:0 >"$h2dir/to.log" 2>&1 &
+  h2_pids+=($!)
+  to_addr=$(wait_addr "$h2dir/to.log")
+  "$bin/tls_tunnel" --to-tls "localhost:${echo_addr##*:}" --ca "$h2dir/echo/cert.pem" 127.0.0.1:0 >"$h2dir/tunnel.log" 2>&1 &
+  h2_pids+=($!)
+  h1_addr=$(wait_addr "$h2dir/tunnel.log")
+  h2_listen=$(free_port)
+  "$bin/h2_bridge" --from-h2 --tls-self-signed "$h2dir/bridge" --to "127.0.0.1:$h2_listen" 127.0.0.1:0 >"$h2dir/from.log" 2>&1 &
+  h2_pids+=($!)
+  from_addr=$(wait_addr "$h2dir/from.log")
+  for deflate in ${CONFORMANCE_DEFLATE_MODES:-off on}; do
+    flag=()
+    [ "$deflate" = on ] && flag=(--deflate)
+    echo "=== server h2_echo over HTTP/2 (h2_bridge $to_addr -> $echo_addr), deflate $deflate"
+    suite "server h2_echo over HTTP/2, deflate $deflate" "${flag[@]}" "$to_addr" || failed=$((failed + 1))
+    echo "=== server h2_echo over HTTP/1.1 (tls_tunnel $h1_addr -> $echo_addr), deflate $deflate"
+    suite "server h2_echo over HTTP/1.1, deflate $deflate" "${flag[@]}" "$h1_addr" || failed=$((failed + 1))
+    args=(--h2 --echo "${limit[@]}" --ca "$h2dir/bridge/cert.pem")
+    [ "$deflate" = on ] && args+=(--deflate-threshold 0)
+    echo "=== client client_tokio over HTTP/2 (h2_bridge $from_addr -> 127.0.0.1:$h2_listen), deflate $deflate"
+    suite "client client_tokio over HTTP/2, deflate $deflate" "${flag[@]}" --listen "127.0.0.1:$h2_listen" \
+      --client-url "wss://localhost:${from_addr##*:}" --client-cmd "$bin/client_tokio ${args[*]}" ||
+      failed=$((failed + 1))
+  done
+  # h2_echo logs each WebSocket's transport: both must have carried the server-role runs.
+  over_h2=$(grep -c ': WebSocket over HTTP/2, ' "$h2dir/h2_echo.log" || true)
+  over_h1=$(grep -c ': WebSocket over HTTP/1.1, ' "$h2dir/h2_echo.log" || true)
+  echo "=== h2_echo served $over_h2 WebSocket(s) over HTTP/2 and $over_h1 over HTTP/1.1"
+  if [ "$over_h2" -eq 0 ] || [ "$over_h1" -eq 0 ]; then
+    echo "h2_echo did not see both transports" >&2
+    failed=$((failed + 1))
+  fi
+  if [ "$failed" -ne 0 ]; then
+    for f in h2_echo to from; do
+      echo "--- $f log (last 20 lines)"
+      tail -n 20 "$h2dir/$f.log"
+    done
+  fi
+  kill "${h2_pids[@]}" 2>/dev/null || true
+  wait "${h2_pids[@]}" 2>/dev/null || true
+  rm -rf "$h2dir"
 fi
 echo "=== summary"
 cat "$summary"

@@ -23,6 +23,10 @@
 //! Close (the server's, echoed, or its own on a protocol error), 1 when it ended without one
 //! or nothing arrived for 10 s. `--deflate-threshold N` (echo mode only): compress messages
 //! of N bytes and more (default 1024).
+//!
+//! `--h2` (feature `h2`): the WebSocket goes over HTTP/2 (an extended CONNECT, RFC 8441) to a
+//! `wss://` URL, `wswire_async::h2::connect`, with the same options (the conformance suite's
+//! client role over HTTP/2 runs `client_tokio --h2 --echo` through `h2_bridge --from-h2`).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -30,7 +34,9 @@ use std::time::Duration;
 use wswire::CloseCode;
 use wswire::connection::Config;
 use wswire::handshake::{ClientRequest, WsUri};
-use wswire_async::{Error, MaybeTlsStream, Message, WebSocket, connect, connect_on};
+use wswire_async::{
+    Error, MaybeTlsStream, Message, Runtime, Tokio, WebSocket, connect, connect_on,
+};
 
 #[derive(Default)]
 struct Args {
@@ -48,6 +54,8 @@ struct Args {
     threshold: Option<usize>,
     /// `--max-message BYTES`: the receive limit (default: the crate's, 1 MiB).
     max_message: Option<u64>,
+    /// `--h2` (feature `h2`): over HTTP/2.
+    h2: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -62,6 +70,7 @@ fn parse_args() -> Result<Args, String> {
             "--binary" => a.binary = true,
             "--no-deflate" => a.deflate = false,
             "--echo" => a.echo = true,
+            "--h2" => a.h2 = true,
             "--deflate-threshold" => {
                 a.threshold = Some(
                     value("--deflate-threshold")?
@@ -99,7 +108,7 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     if a.url.is_empty() {
-        return Err("usage: client_tokio [--binary] [--size N] [--ping TEXT] [--close CODE] [--no-deflate] [--expect-extension NAME] [--ca PEM] [--max-message BYTES] [--echo [--deflate-threshold N]] URL [TEXT...]".into());
+        return Err("usage: client_tokio [--binary] [--size N] [--ping TEXT] [--close CODE] [--no-deflate] [--expect-extension NAME] [--ca PEM] [--max-message BYTES] [--echo [--deflate-threshold N]] [--h2] URL [TEXT...]".into());
     }
     Ok(a)
 }
@@ -157,6 +166,28 @@ async fn open(a: &Args, config: Config) -> Result<WebSocket<MaybeTlsStream>, Err
     .await
 }
 
+/// `--h2`: a WebSocket over HTTP/2 (trusting `--ca`, or the Mozilla roots), offering
+/// permessage-deflate unless `--no-deflate`.
+#[cfg(feature = "h2")]
+async fn open_h2(
+    a: &Args,
+    config: Config,
+) -> Result<WebSocket<wswire_async::hyper::Upgraded>, Error> {
+    use wswire_async::h2;
+    let tls = match &a.ca {
+        Some(ca) => trusting(ca)?,
+        None => wswire_async::tls::default_client_config()
+            .map_err(|e| Error::Io(std::io::Error::other(e)))?,
+    };
+    if a.deflate {
+        return h2::connect(&a.url, config, tls).await;
+    }
+    let client = h2::Client::connect(&a.url, config.handshake_timeout, tls).await?;
+    let invalid = |e: String| Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, e));
+    let uri = WsUri::parse(&a.url).map_err(|e| invalid(format!("{}: {e}", a.url)))?;
+    client.open(ClientRequest::from_uri(&uri), config).await
+}
+
 /// A TLS client configuration trusting only the certificates in the PEM file `ca`.
 #[cfg(feature = "rustls")]
 fn trusting(ca: &str) -> Result<std::sync::Arc<wswire_async::rustls::ClientConfig>, Error> {
@@ -187,9 +218,21 @@ async fn run() -> Result<(), String> {
         config.recv.max_message_size = n;
         config.recv.max_frame_payload = n;
     }
-    let mut ws = open(&a, config)
-        .await
-        .map_err(|e| format!("connecting to {}: {e}", a.url))?;
+    let connecting = |e: Error| format!("connecting to {}: {e}", a.url);
+    if a.h2 {
+        #[cfg(feature = "h2")]
+        return session(&a, open_h2(&a, config).await.map_err(connecting)?).await;
+        #[cfg(not(feature = "h2"))]
+        return Err("--h2 needs the `h2` feature".to_owned());
+    }
+    session(&a, open(&a, config).await.map_err(connecting)?).await
+}
+
+/// The connection's part of [`run`]: echo, or the messages, ping and close of the options.
+async fn session<S>(a: &Args, mut ws: WebSocket<S>) -> Result<(), String>
+where
+    Tokio: Runtime<S>,
+{
     let negotiated = ws.negotiated();
     let agreed: Vec<String> = negotiated
         .extensions()
@@ -217,7 +260,7 @@ async fn run() -> Result<(), String> {
             return Err(format!("expected extension {want}, agreed: {agreed:?}"));
         }
     }
-    for m in messages(&a) {
+    for m in messages(a) {
         ws.send(m.clone()).await.map_err(|e| format!("send: {e}"))?;
         let echo = next_data(&mut ws).await?;
         if echo != m {
@@ -265,11 +308,12 @@ async fn run() -> Result<(), String> {
     Ok(())
 }
 
-type Ws = wswire_async::WebSocket<MaybeTlsStream>;
-
 /// `--echo`: echoes every data message until the connection ends; `Ok` if it ended with a
 /// Close (sent or received).
-async fn echo(ws: &mut Ws) -> Result<(), String> {
+async fn echo<S>(ws: &mut WebSocket<S>) -> Result<(), String>
+where
+    Tokio: Runtime<S>,
+{
     let mut closed = None;
     loop {
         let next = tokio::time::timeout(Duration::from_secs(10), ws.recv()).await;
@@ -300,7 +344,10 @@ async fn echo(ws: &mut Ws) -> Result<(), String> {
 }
 
 /// The next message, within 10 s.
-async fn recv(ws: &mut Ws) -> Result<Message, String> {
+async fn recv<S>(ws: &mut WebSocket<S>) -> Result<Message, String>
+where
+    Tokio: Runtime<S>,
+{
     match tokio::time::timeout(Duration::from_secs(10), ws.recv()).await {
         Err(_) => Err("nothing received in 10 s".into()),
         Ok(None) => Err("the connection ended".into()),
@@ -310,7 +357,10 @@ async fn recv(ws: &mut Ws) -> Result<Message, String> {
 }
 
 /// The next text or binary message.
-async fn next_data(ws: &mut Ws) -> Result<Message, String> {
+async fn next_data<S>(ws: &mut WebSocket<S>) -> Result<Message, String>
+where
+    Tokio: Runtime<S>,
+{
     loop {
         match recv(ws).await? {
             m @ (Message::Text(_) | Message::Binary(_)) => return Ok(m),

@@ -25,6 +25,10 @@
 //! # }
 //! ```
 //!
+//! The handler may stop at the peer's Close, as this one does, and drop the WebSocket:
+//! [`WebSocket::recv`] hands the Close over once the answering Close is written out, over
+//! HTTP/1.1 and HTTP/2 alike.
+//!
 //! With the feature `h2`, the extractor also takes an HTTP/2 extended CONNECT (RFC 8441),
 //! which is how browsers open a WebSocket on an HTTP/2 connection; the handler is the same
 //! and so is the [`WebSocket`] ([`WebSocketUpgrade::transport`] tells them apart). Such a

@@ -48,6 +48,7 @@ use std::io::{self, ErrorKind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use ::hyper::body::{Body, Bytes, Frame};
 use ::hyper::client::conn::http2::SendRequest;
@@ -124,14 +125,33 @@ fn hyper_error(e: ::hyper::Error) -> Error {
 impl Client {
     /// Connects to the server of a `wss://` URL (its path is not used): TCP with
     /// `TCP_NODELAY`, TLS with `tls` (on a copy whose ALPN is `h2` alone), the HTTP/2
-    /// handshake, then waits for the server's SETTINGS.
+    /// handshake, then waits for the server's SETTINGS — all of it within
+    /// `handshake_timeout` (`None`: no limit), so a server that accepts the connection but
+    /// never sends its SETTINGS does not hold the caller forever. The same limit as
+    /// `Config::handshake_timeout` for one WebSocket: [`connect`] passes that one.
     ///
     /// # Errors
     /// [`Error::Http2Unsupported`] when ALPN did not agree on `h2` (the server chose another
     /// protocol, none, or refused with `no_application_protocol`) or the server's SETTINGS did
-    /// not enable the extended CONNECT; an [`Error::Io`] for a bad URL (kind `InvalidInput`,
-    /// also for `ws://`), a refused certificate or a failed connection.
-    pub async fn connect(url: &str, tls: Arc<ClientConfig>) -> Result<Self, Error> {
+    /// not enable the extended CONNECT; [`Error::Ended`] with
+    /// [`wswire::Error::HandshakeTimeout`] past `handshake_timeout`; an [`Error::Io`] for a
+    /// bad URL (kind `InvalidInput`, also for `ws://`), a refused certificate or a failed
+    /// connection.
+    pub async fn connect(
+        url: &str,
+        handshake_timeout: Option<Duration>,
+        tls: Arc<ClientConfig>,
+    ) -> Result<Self, Error> {
+        let connecting = Self::connecting(url, tls);
+        match handshake_timeout {
+            Some(t) => tokio::time::timeout(t, connecting)
+                .await
+                .unwrap_or(Err(Error::Ended(wswire::Error::HandshakeTimeout))),
+            None => connecting.await,
+        }
+    }
+
+    async fn connecting(url: &str, tls: Arc<ClientConfig>) -> Result<Self, Error> {
         let uri = WsUri::parse(url).map_err(|e| invalid(format!("{url}: {e}")))?;
         if !uri.is_secure() {
             return Err(invalid(format!(
@@ -205,31 +225,12 @@ impl Client {
         config: Config,
     ) -> Result<WebSocket<Upgraded>, Error> {
         let client = request.start_h2(true);
-        let list = client.request_headers();
-        let pseudo = |name: &str| {
-            list.iter()
-                .find(|(n, _)| n == name)
-                .map_or("", |(_, v)| v.as_str())
-        };
-        let uri = http::Uri::builder()
-            .scheme("https")
-            .authority(pseudo(":authority"))
-            .path_and_query(pseudo(":path"))
-            .build()
-            .map_err(|e| invalid(e.to_string()))?;
-        let mut req = http::Request::builder()
-            .method(http::Method::CONNECT)
-            .version(http::Version::HTTP_2)
-            .uri(uri);
-        for (name, value) in list.iter().filter(|(n, _)| !n.starts_with(':')) {
-            req = req.header(name, value);
-        }
-        let mut req = req.body(NoBody).map_err(|e| invalid(e.to_string()))?;
-        let protocol = ::hyper::ext::Protocol::from(pseudo(":protocol"));
-        req.extensions_mut().insert(protocol);
-        let mut send = self.send.clone();
-        send.ready().await.map_err(hyper_error)?;
-        let mut response = send.send_request(req).await.map_err(hyper_error)?;
+        let list: Vec<(&str, &str)> = client
+            .request_headers()
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let mut response = self.send_connect(&list).await?;
         let status = response.status();
         let mut fields = vec![(":status", status.as_str())];
         for (name, value) in response.headers() {
@@ -250,20 +251,79 @@ impl Client {
             None,
         ))
     }
+
+    /// Opens a stream for a WebSocket whose frames someone else speaks — a proxy, or a
+    /// bridge that copies a WebSocket's bytes to and from another transport: sends an
+    /// extended CONNECT with `fields` as given (`:authority` and `:path`; `:protocol`, which
+    /// is `websocket` unless given; then `sec-websocket-version`, `sec-websocket-extensions`,
+    /// `sec-websocket-protocol`, `origin`, …) and returns the response's head as it came,
+    /// nothing checked, with the stream's bytes when its status is 2xx. The caller owns the
+    /// protocol: the negotiation, masking, the closing handshake. No timeout of its own.
+    ///
+    /// # Errors
+    /// [`Error::Io`] for fields that make no request (kind `InvalidInput`) or if the
+    /// connection failed.
+    pub async fn open_stream(
+        &self,
+        fields: &[(&str, &str)],
+    ) -> Result<(http::response::Parts, Option<Upgraded>), Error> {
+        let mut response = self.send_connect(fields).await?;
+        let upgrade = ::hyper::upgrade::on(&mut response);
+        let (head, _) = response.into_parts();
+        if !head.status.is_success() {
+            return Ok((head, None));
+        }
+        let upgraded = upgrade.await.map_err(hyper_error)?;
+        Ok((head, Some(TokioIo::new(upgraded))))
+    }
+
+    /// Sends an extended CONNECT made of `fields` (pseudo-headers first) once the connection
+    /// can take a stream; its response.
+    async fn send_connect(
+        &self,
+        fields: &[(&str, &str)],
+    ) -> Result<http::Response<::hyper::body::Incoming>, Error> {
+        let pseudo = |name: &str| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let uri = http::Uri::builder()
+            .scheme("https")
+            .authority(pseudo(":authority").unwrap_or(""))
+            .path_and_query(pseudo(":path").unwrap_or("/"))
+            .build()
+            .map_err(|e| invalid(e.to_string()))?;
+        let mut req = http::Request::builder()
+            .method(http::Method::CONNECT)
+            .version(http::Version::HTTP_2)
+            .uri(uri);
+        for (name, value) in fields.iter().filter(|(n, _)| !n.starts_with(':')) {
+            req = req.header(*name, *value);
+        }
+        let mut req = req.body(NoBody).map_err(|e| invalid(e.to_string()))?;
+        let protocol = ::hyper::ext::Protocol::from(pseudo(":protocol").unwrap_or("websocket"));
+        req.extensions_mut().insert(protocol);
+        let mut send = self.send.clone();
+        send.ready().await.map_err(hyper_error)?;
+        send.send_request(req).await.map_err(hyper_error)
+    }
 }
 
 /// Opens a WebSocket over HTTP/2 to a `wss://` URL: a [`Client`] connection (TLS with `tls`,
-/// ALPN `h2`), then one extended CONNECT offering permessage-deflate. The connection ends
-/// with the WebSocket.
+/// ALPN `h2`), then one extended CONNECT offering permessage-deflate, both within
+/// `config.handshake_timeout` (one deadline for the two). The connection ends with the
+/// WebSocket.
 ///
 /// # Errors
 /// As [`Client::connect`] and [`Client::open`].
 pub async fn connect(
     url: &str,
-    config: Config,
+    mut config: Config,
     tls: Arc<ClientConfig>,
 ) -> Result<WebSocket<Upgraded>, Error> {
-    let client = Client::connect(url, tls).await?;
+    let start = Instant::now();
+    let client = Client::connect(url, config.handshake_timeout, tls).await?;
+    // What is left of the deadline for the extended CONNECT.
+    config.handshake_timeout = config
+        .handshake_timeout
+        .map(|t| t.saturating_sub(start.elapsed()));
     let uri = WsUri::parse(url).map_err(|e| invalid(format!("{url}: {e}")))?;
     let mut request = ClientRequest::from_uri(&uri);
     request.extension(Box::new(DeflateClient::default()));

@@ -1,10 +1,9 @@
 //! The state both halves of a WebSocket share: the stream, the connection, the timer.
 
-use std::future::Future;
 use std::io::{self, ErrorKind, IoSlice};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use getrandom::SysRng;
@@ -17,12 +16,12 @@ use wswire::{CloseCode, UsageError};
 use crate::message::{CloseFrame, Error, Message};
 use crate::runtime::Runtime;
 
-/// The least room offered to each socket read once open (the connection's own buffer), at
-/// first and again after reads that found little: an idle connection holds this much.
-const READ_MIN: usize = 8 * 1024;
+mod read_size;
+mod wake;
 
-/// The most room asked for: reached by doubling while reads fill all the room offered.
-const READ_MAX: usize = 64 * 1024;
+use read_size::{READ_MIN, next_read_size};
+pub(crate) use wake::Side;
+use wake::{WriteWakers, poll_sleep};
 
 /// A client connection's key source: the operating system's generator.
 pub(crate) type ClientConnection = Connection<RandomMask<UnwrapErr<SysRng>>>;
@@ -44,48 +43,6 @@ macro_rules! with_conn {
     };
 }
 pub(crate) use with_conn;
-
-/// Which half polls: each has a waker slot for write readiness, so that a write that one
-/// half started and the other finished wakes both.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Side {
-    Reader = 0,
-    Writer = 1,
-}
-
-/// Wakes every half waiting for the stream to become writable.
-#[derive(Debug, Default)]
-struct WriteWakers(Mutex<[Option<Waker>; 2]>);
-
-impl WriteWakers {
-    fn register(&self, side: Side, waker: &Waker) {
-        let mut slots = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let slot = &mut slots[side as usize];
-        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
-            *slot = Some(waker.clone());
-        }
-    }
-}
-
-impl Wake for WriteWakers {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        let woken: Vec<Waker> = {
-            let mut slots = self
-                .0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            slots.iter_mut().filter_map(Option::take).collect()
-        };
-        woken.into_iter().for_each(Waker::wake);
-    }
-}
 
 /// The stream and the connection, driven by whichever half polls.
 pub(crate) struct Shared<S, R: Runtime<S>> {
@@ -109,6 +66,8 @@ pub(crate) struct Shared<S, R: Runtime<S>> {
     /// How the connection ended, held back until its Close is written and the transport
     /// shut: the caller may drop the WebSocket as soon as it sees the error.
     ended: Option<Error>,
+    /// The peer's Close, held back until our answering Close is written out.
+    held_close: Option<Message>,
     /// The request target a server accepted.
     pub(crate) target: Option<String>,
     /// The room to ask the connection for on the next read (`READ_MIN..=READ_MAX`).
@@ -147,6 +106,7 @@ impl<S, R: Runtime<S>> Shared<S, R> {
             shut: false,
             finished: false,
             ended: None,
+            held_close: None,
             target: None,
             read_size: READ_MIN,
         }
@@ -215,20 +175,18 @@ impl<S, R: Runtime<S>> Shared<S, R> {
             return Poll::Ready(None);
         }
         loop {
+            if let Some(close) = self.held_close.take() {
+                return self.poll_answered(cx, close);
+            }
             if self.ended.is_none() {
                 match self.next_message() {
                     Some(Err(e)) => self.ended = Some(e),
-                    Some(item) => {
-                        if matches!(item, Ok(Message::Close(_))) {
-                            // Write the answering Close now (without waiting), so a caller
-                            // that stops at the peer's Close and drops the WebSocket has
-                            // still completed the closing handshake; an error shows on the
-                            // next poll.
-                            let _ = self.poll_write_out(cx, Side::Reader);
-                        }
-                        return Poll::Ready(Some(item));
-                    }
+                    Some(Ok(close @ Message::Close(_))) => self.held_close = Some(close),
+                    Some(item) => return Poll::Ready(Some(item)),
                     None => {}
+                }
+                if self.held_close.is_some() {
+                    continue;
                 }
             }
             if let Poll::Ready(Err(e)) = self.poll_write_out(cx, Side::Reader) {
@@ -257,6 +215,33 @@ impl<S, R: Runtime<S>> Shared<S, R> {
                     return Poll::Ready(Some(Err(self.ended.take().unwrap_or(e.into()))));
                 }
                 Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Hands over the peer's Close once our answering Close is written out — to the stream
+    /// and flushed — so that a caller that stops at the peer's Close and drops the WebSocket
+    /// has still completed the closing handshake: a stream that takes writes later (hyper's
+    /// HTTP/2 stream, whose writes go through a channel to the connection's task) would
+    /// otherwise lose the Close with the WebSocket. Meanwhile the timers run (the close
+    /// timeout ends the wait on a peer that reads nothing); a failed write shows on the next
+    /// poll.
+    fn poll_answered(
+        &mut self,
+        cx: &mut Context<'_>,
+        close: Message,
+    ) -> Poll<Option<Result<Message, Error>>> {
+        loop {
+            if self.poll_write_out(cx, Side::Reader).is_ready() {
+                return Poll::Ready(Some(Ok(close)));
+            }
+            if self.poll_timer(cx).is_pending() {
+                self.held_close = Some(close);
+                return Poll::Pending;
+            }
+            // A timer fired: past the close timeout the connection gave up waiting.
+            if with_conn!(&self.conn, c => c.state() == State::Closed) {
+                return Poll::Ready(Some(Ok(close)));
             }
         }
     }
@@ -499,60 +484,5 @@ impl<S, R: Runtime<S>> Shared<S, R> {
         r?;
         std::task::ready!(self.poll_write_out(cx, Side::Writer))?;
         Poll::Ready(Ok(()))
-    }
-}
-
-/// Polls the armed sleep; when it is pending, notes the waker it will wake.
-fn poll_sleep<S, R: Runtime<S>>(
-    sleep: Pin<&mut R::Sleep>,
-    registered: &mut Option<Waker>,
-    cx: &mut Context<'_>,
-) -> Poll<()> {
-    if sleep.poll(cx).is_ready() {
-        return Poll::Ready(());
-    }
-    if !registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-        *registered = Some(cx.waker().clone());
-    }
-    Poll::Pending
-}
-
-/// The room to ask for after a read of `n` bytes into `offered`: twice as much when the read
-/// filled it (more is waiting, fewer reads), half when it used under a quarter of `size`.
-/// The connection shrinks its buffer back to the size asked for after each message, so an
-/// idle connection soon holds only `READ_MIN`.
-fn next_read_size(size: usize, offered: usize, n: usize) -> usize {
-    if n == offered {
-        (size * 2).min(READ_MAX)
-    } else if n < size / 4 {
-        (size / 2).max(READ_MIN)
-    } else {
-        size
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{READ_MAX, READ_MIN, next_read_size};
-
-    #[test]
-    fn the_read_size_doubles_while_reads_fill_it_and_halves_back_when_they_do_not() {
-        let mut size = READ_MIN;
-        for _ in 0..10 {
-            size = next_read_size(size, size, size);
-        }
-        assert_eq!(size, READ_MAX);
-        // A read into more room than asked for that fills it also doubles.
-        assert_eq!(
-            next_read_size(READ_MIN, 4 * READ_MIN, 4 * READ_MIN),
-            2 * READ_MIN
-        );
-        // Half full: unchanged; a small read: halved, never below the least.
-        assert_eq!(next_read_size(READ_MAX, READ_MAX, READ_MAX / 2), READ_MAX);
-        assert_eq!(next_read_size(READ_MAX, READ_MAX, 100), READ_MAX / 2);
-        for _ in 0..10 {
-            size = next_read_size(size, size, 0);
-        }
-        assert_eq!(size, READ_MIN);
     }
 }

@@ -87,7 +87,9 @@ impl<S, R: Runtime<S>> WebSocket<S, R> {
         with_conn!(&self.inner.conn, c => c.pending_output())
     }
 
-    /// The next message; `None` once the WebSocket is closed and the transport shut.
+    /// The next message; `None` once the WebSocket is closed and the transport shut. The
+    /// peer's Close comes once the Close answering it is written out, so the WebSocket may
+    /// be dropped there with the closing handshake done.
     pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
         poll_fn(|cx| self.inner.poll_recv(cx)).await
     }
@@ -156,6 +158,12 @@ impl<S, R: Runtime<S>> WebSocket<S, R> {
         };
         match self.send(Message::Close(Some(frame))).await {
             Ok(()) | Err(Error::Closed) => {}
+            // Our Close was written and only the flush failed: an HTTP/2 server that got it,
+            // answered and ended its stream may reset it with NO_ERROR (RFC 9113 §8.1), and
+            // hyper reports that on the next write or flush. Whether the closing handshake
+            // completed is for the reading to tell: the peer's Close and the stream's end,
+            // or the error.
+            Err(Error::Io(_)) if self.pending_output() == 0 => {}
             Err(e) => return Err(e),
         }
         while let Some(item) = self.recv().await {

@@ -4,6 +4,9 @@
 //! WebSockets on one connection, a reset stream, and servers that cannot carry them.
 #![cfg(feature = "h2")]
 
+#[path = "support/tls.rs"]
+mod tls;
+
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +14,7 @@ use std::time::Duration;
 
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use tls::Tls;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
@@ -19,53 +23,10 @@ use wswire::connection::Config;
 use wswire::extensions::deflate::DeflateServer;
 use wswire::handshake::{ClientRequest, ResponseError, ServerConfig, StatusCode};
 use wswire_async::hyper::{Transport, Upgraded};
-use wswire_async::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use wswire_async::rustls::{self, RootCertStore};
 use wswire_async::{Error, Http2Unsupported, Message, WebSocket, connect_tls, h2};
 
-struct Tls {
-    cert: CertificateDer<'static>,
-    key: PrivateKeyDer<'static>,
-}
-
-impl Tls {
-    fn new() -> Self {
-        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-        let key = PrivatePkcs8KeyDer::from(made.signing_key.serialize_der());
-        Self {
-            cert: made.cert.der().clone(),
-            key: key.into(),
-        }
-    }
-
-    fn acceptor(&self, alpn: Vec<Vec<u8>>) -> TlsAcceptor {
-        let mut config = rustls::ServerConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![self.cert.clone()], self.key.clone_key())
-            .unwrap();
-        config.alpn_protocols = alpn;
-        TlsAcceptor::from(Arc::new(config))
-    }
-
-    /// A client configuration that trusts only this certificate (ALPN `http/1.1`).
-    fn client(&self) -> Arc<rustls::ClientConfig> {
-        let mut roots = RootCertStore::empty();
-        roots.add(self.cert.clone()).unwrap();
-        let mut config = rustls::ClientConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Arc::new(config)
-    }
-}
-
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
+/// The handshake timeout of the tests' `h2::Client`s.
+const TIMEOUT: Option<Duration> = Some(Duration::from_secs(10));
 
 /// How a server-side WebSocket went: its target, transport, and how it ended.
 type Ended = (String, Transport, Result<(), String>);
@@ -249,7 +210,9 @@ async fn several_websockets_share_one_http2_connection_and_close_independently()
     let tls = Tls::new();
     let mut server = both_server(&tls).await;
     let url = format!("wss://localhost:{}/", server.port);
-    let client = h2::Client::connect(&url, tls.client()).await.unwrap();
+    let client = h2::Client::connect(&url, TIMEOUT, tls.client())
+        .await
+        .unwrap();
     let mut all = open_many(&client, server.port, 3).await;
     // Interleaved: each answer comes back on its own stream.
     for (i, ws) in all.iter_mut().enumerate() {
@@ -284,7 +247,9 @@ async fn a_stream_dropped_by_the_client_fails_only_its_websocket() {
     let tls = Tls::new();
     let mut server = both_server(&tls).await;
     let url = format!("wss://localhost:{}/", server.port);
-    let client = h2::Client::connect(&url, tls.client()).await.unwrap();
+    let client = h2::Client::connect(&url, TIMEOUT, tls.client())
+        .await
+        .unwrap();
     let mut all = open_many(&client, server.port, 3).await;
     // The middle one goes without a closing handshake: its stream is reset.
     drop(all.remove(1));
@@ -306,7 +271,9 @@ async fn a_stream_dropped_by_the_server_fails_only_its_websocket() {
     let mut server = both_server(&tls).await;
     let port = server.port;
     let url = format!("wss://localhost:{port}/");
-    let client = h2::Client::connect(&url, tls.client()).await.unwrap();
+    let client = h2::Client::connect(&url, TIMEOUT, tls.client())
+        .await
+        .unwrap();
     let mut all = open_many(&client, port, 2).await;
     let request = ClientRequest::new(&format!("localhost:{port}"), "/drop").unwrap();
     let mut doomed = client.open(request, Config::default()).await.unwrap();
@@ -326,7 +293,7 @@ async fn a_refusal_over_http2_is_the_deciders_status() {
     let tls = Tls::new();
     let mut server = both_server(&tls).await;
     let port = server.port;
-    let client = h2::Client::connect(&format!("wss://localhost:{port}/"), tls.client())
+    let client = h2::Client::connect(&format!("wss://localhost:{port}/"), TIMEOUT, tls.client())
         .await
         .unwrap();
     let mut request = ClientRequest::new(&format!("localhost:{port}"), "/elsewhere").unwrap();
@@ -374,4 +341,103 @@ async fn servers_that_cannot_carry_http2_websockets_are_refused_before_any_reque
         panic!("ws:// accepted");
     };
     assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+/// A server that accepts TCP, and TLS with ALPN `h2` when `tls` is given, then says nothing:
+/// no TLS handshake, or no HTTP/2 SETTINGS. Its connections are kept open.
+async fn silent_server(tls: Option<TlsAcceptor>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            let (tcp, _) = listener.accept().await.unwrap();
+            match &tls {
+                Some(acceptor) => {
+                    let acceptor = acceptor.clone();
+                    // The TLS handshake completes; the HTTP/2 preface is read by no one.
+                    held.push(tokio::spawn(async move {
+                        let stream = acceptor.accept(tcp).await;
+                        tokio::time::sleep(Duration::from_secs(60)).await;
+                        drop(stream);
+                    }));
+                }
+                None => held.push(tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    drop(tcp);
+                })),
+            }
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_server_that_never_sends_its_settings_times_the_client_out() {
+    let tls = Tls::new();
+    let quiet_tls = silent_server(Some(tls.acceptor(h2::server_alpn()))).await;
+    let quiet_tcp = silent_server(None).await;
+    let limit = Some(Duration::from_millis(300));
+    for port in [quiet_tls, quiet_tcp] {
+        let url = format!("wss://localhost:{port}/");
+        let started = std::time::Instant::now();
+        let connecting = h2::Client::connect(&url, limit, tls.client());
+        let outcome = tokio::time::timeout(Duration::from_secs(5), connecting)
+            .await
+            .expect("the handshake timeout to end the connect");
+        match outcome {
+            Err(Error::Ended(wswire::Error::HandshakeTimeout)) => {}
+            other => panic!("expected the handshake timeout, got {other:?}"),
+        }
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(300), "{took:?}");
+        // h2::connect gives its Config's handshake timeout to the connection too.
+        let mut config = Config::default();
+        config.handshake_timeout = limit;
+        let connecting = h2::connect(&url, config, tls.client());
+        match tokio::time::timeout(Duration::from_secs(5), connecting).await {
+            Ok(Err(Error::Ended(wswire::Error::HandshakeTimeout))) => {}
+            other => panic!("expected the handshake timeout, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn open_stream_hands_over_the_response_head_and_the_raw_stream() {
+    let tls = Tls::new();
+    let server = both_server(&tls).await;
+    let port = server.port;
+    let url = format!("wss://localhost:{port}/");
+    let client = h2::Client::connect(&url, TIMEOUT, tls.client())
+        .await
+        .unwrap();
+    let authority = format!("localhost:{port}");
+    let offer = [
+        (":authority", authority.as_str()),
+        (":path", "/raw"),
+        ("sec-websocket-version", "13"),
+        ("sec-websocket-extensions", "permessage-deflate"),
+    ];
+    let (head, stream) = client.open_stream(&offer).await.unwrap();
+    assert_eq!(head.status, hyper::StatusCode::OK);
+    assert_eq!(
+        head.headers["sec-websocket-extensions"],
+        "permessage-deflate"
+    );
+    let mut stream = stream.expect("the stream of a 200");
+    // Our bytes, as they are: a masked Close (1000) from the client, and the server's answer.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(&[0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe8 ^ 2])
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    assert_eq!(answer, [0x88, 0x02, 0x03, 0xe8]);
+    // A refusal: its status, and no stream.
+    let mut refused = offer.to_vec();
+    refused.push(("origin", "https://evil.example"));
+    let (head, stream) = client.open_stream(&refused).await.unwrap();
+    assert_eq!(head.status, hyper::StatusCode::FORBIDDEN);
+    assert!(stream.is_none());
 }

@@ -267,3 +267,35 @@ async fn the_idle_timer_restarts_on_traffic_and_ends_a_silent_connection() {
         "ended {silent_for:?} after the last message"
     );
 }
+
+#[tokio::test]
+async fn a_websocket_dropped_at_the_peers_close_has_written_its_answer_first() {
+    // A stream that takes writes slowly (an in-memory pipe of 256 bytes; over HTTP/2,
+    // hyper's stream): the server's output is a large message and then its answering Close
+    // when the client's Close arrives. `recv` hands the Close over only once all of it is
+    // written, so a handler that drops the WebSocket there loses nothing.
+    let (a, b) = tokio::io::duplex(256);
+    let request = wswire::handshake::ClientRequest::new("localhost", "/").unwrap();
+    let (server, client) = tokio::join!(
+        accept::<_, wswire_async::Tokio>(a, Arc::new(ServerConfig::default()), Config::default()),
+        wswire_async::connect_on::<_, wswire_async::Tokio>(b, request, Config::default()),
+    );
+    let (mut server, client) = (server.unwrap(), client.unwrap());
+    let big = Message::binary(vec![7u8; 64 * 1024]);
+    server.try_send(big).unwrap();
+    assert!(server.pending_output() > 60 * 1024, "the pipe took it all");
+    let handler = tokio::spawn(async move {
+        // The axum module's example: stop at anything but data, drop the WebSocket.
+        while let Some(Ok(Message::Binary(_) | Message::Text(_))) = server.recv().await {}
+        let left = server.pending_output();
+        drop(server);
+        left
+    });
+    let closed = tokio::time::timeout(Duration::from_secs(5), client.close(CloseCode::NORMAL, ""));
+    closed.await.unwrap().unwrap();
+    assert_eq!(
+        handler.await.unwrap(),
+        0,
+        "output left unwritten at the drop"
+    );
+}
