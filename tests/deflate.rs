@@ -977,3 +977,43 @@ fn a_custom_codec_plugs_in() {
         }))
     );
 }
+
+/// Found by the `inflate` fuzz target (seed `fuzz/corpus/inflate/regression-limit-before-ping`):
+/// a first fragment that inflates past the limit, then a Ping, then the continuation. The
+/// message is too big at the first fragment, so the Ping after it is never delivered, however
+/// the bytes arrive; before, when the fragment arrived in one read the Ping was delivered and
+/// the 1009 came at the continuation.
+#[test]
+fn a_fragment_past_the_limit_fails_before_the_frames_after_it() {
+    // "hello hello hello ..." compressed, in two fragments around an empty Ping.
+    let a = [
+        0xcau8, 0x48, 0xcd, 0xc9, 0xc9, 0x57, 0xc8, 0x40, 0x90, 0x00, 0x00,
+    ];
+    let b = [
+        0x02u8, 0x03, 0x72, 0x06, 0x23, 0x0f, 0x01, 0xa4, 0x02, 0x05, 0x00,
+    ];
+    let mut wire = vec![0x42, 11];
+    wire.extend_from_slice(&a);
+    wire.extend_from_slice(&[0x89, 0x00, 0x80, 11]);
+    wire.extend_from_slice(&b);
+    let mut config = RecvConfig::default();
+    config.max_message_size = 16;
+    for chunks in splits(&wire) {
+        for delivery in [Delivery::Messages, Delivery::Chunks] {
+            let got = receive_with(Role::Client, default(), config, delivery, &chunks);
+            assert_eq!(got.last(), Some(&Ev::Fail(1009)), "{delivery:?} {got:?}");
+            assert!(
+                !got.iter().any(|e| matches!(e, Ev::Ping(_))),
+                "{delivery:?} {got:?}"
+            );
+            let delivered: usize = got
+                .iter()
+                .map(|e| match e {
+                    Ev::Binary(b, _) => b.len(),
+                    _ => 0,
+                })
+                .sum();
+            assert!(delivered <= 16, "{delivered}");
+        }
+    }
+}

@@ -35,6 +35,10 @@ pub(super) struct Cursor {
     kind: Kind,
     /// Inflated bytes in the scratch buffer not yet handed to the message stage.
     out: Range<usize>,
+    /// The inflater went past the limit: once `out` is handed on, the next inflate fails
+    /// with 1009, before any later frame is read (RFC 6455 §10.4: the message is too big
+    /// where its bytes are, whether or not the rest of its frame has arrived).
+    over: bool,
     /// The message is all inflated: `out` is the end of it.
     done: bool,
 }
@@ -71,7 +75,7 @@ impl Cursor {
 
     /// Compressed bytes are pending (or the end of the message, to feed the tail).
     pub(super) fn can_inflate(&self) -> bool {
-        self.pending != 0 || self.last
+        self.pending != 0 || self.last || self.over
     }
 
     /// Forgets the message in progress.
@@ -81,6 +85,7 @@ impl Cursor {
         self.pending = 0;
         self.last = false;
         self.out = 0..0;
+        self.over = false;
     }
 }
 
@@ -95,6 +100,7 @@ impl InflateStage {
                 active: false,
                 kind: Kind::Binary,
                 out: 0..0,
+                over: false,
                 done: false,
             },
         }
@@ -144,6 +150,7 @@ impl InflateStage {
             .inflate(input, c.last, &mut self.scratch, max)?;
         c.pending -= step.consumed;
         c.out = 0..step.written;
+        c.over = self.inflater.is_over_limit();
         if step.done {
             c.done = true;
             c.pending = 0;

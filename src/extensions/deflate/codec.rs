@@ -314,6 +314,12 @@ impl MessageInflater {
         })
     }
 
+    /// The message passed the limit: the bytes up to it were handed out, the next call
+    /// fails with 1009.
+    pub(crate) const fn is_over_limit(&self) -> bool {
+        self.over_limit
+    }
+
     fn end_message(&mut self) {
         let reset = self.no_context_takeover || self.ended;
         self.forget_message(reset);
