@@ -339,6 +339,42 @@ fn by_default_a_bomb_stops_at_1_mib() {
 }
 
 #[test]
+fn by_default_a_1_mib_message_that_compresses_badly_passes() {
+    // 1 MiB in DEFLATE stored blocks (5 bytes of header per 65,535 bytes): the compressed
+    // payload is larger than the 1 MiB limit, the message is not.
+    let data: Vec<u8> = (0..1u32 << 20).map(|i| (i * 31 + 7) as u8).collect();
+    let mut payload = Vec::new();
+    for block in data.chunks(65_535) {
+        let len = u16::try_from(block.len()).unwrap();
+        payload.push(0x00); // BFINAL 0, BTYPE 00 (stored)
+        payload.extend_from_slice(&len.to_le_bytes());
+        payload.extend_from_slice(&(!len).to_le_bytes());
+        payload.extend_from_slice(block);
+    }
+    assert!(payload.len() > 1 << 20);
+    let mut wire = vec![0xc2, 127];
+    wire.extend_from_slice(&(payload.len() as u64).to_be_bytes());
+    wire.extend_from_slice(&payload);
+    for delivery in [Delivery::Messages, Delivery::Chunks] {
+        let got = receive_with(
+            Role::Client,
+            default(),
+            RecvConfig::default(),
+            delivery,
+            &[&wire],
+        );
+        let bytes: Vec<u8> = got
+            .iter()
+            .flat_map(|e| match e {
+                Ev::Binary(b, _) => b.clone(),
+                other => panic!("{delivery:?}: unexpected {other:?}"),
+            })
+            .collect();
+        assert!(bytes == data, "{delivery:?}: {} bytes", bytes.len());
+    }
+}
+
+#[test]
 fn outbound_vectors() {
     let hello = |params: DeflateParams, n: usize| {
         let mut c = DeflateConfig::default();

@@ -9,7 +9,7 @@ use super::message::{MessageStage, Text};
 use super::{Event, Kind, RecvConfig};
 use crate::Role;
 use crate::error::ProtocolError;
-use crate::frame::{CloseFrame, FrameHeader, Opcode, apply_mask};
+use crate::frame::{CloseFrame, FrameHeader, Opcode, Rsv, apply_mask};
 
 /// What one call of [`Decoder::decode`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -350,8 +350,13 @@ impl Decoder {
     #[inline(always)]
     fn check_data_header(&self, h: &FrameHeader) -> Result<(), ProtocolError> {
         self.message.check_sequence(h.opcode)?;
-        frame::check_frame_size(&self.config, h)?;
-        self.message.check_limits(&self.config, h)
+        let compressed = if h.opcode.is_data_start() {
+            self.inflating && h.rsv.contains(Rsv::RSV1)
+        } else {
+            self.message.compressed()
+        };
+        frame::check_frame_size(&self.config, h, compressed)?;
+        self.message.check_limits(&self.config, h, compressed)
     }
 
     /// The next piece of a frame's payload at `buf[start..]`: as much as is there, except

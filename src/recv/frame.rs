@@ -3,7 +3,7 @@
 
 use core::ops::Range;
 
-use super::RecvConfig;
+use super::{RecvConfig, wire_allowance};
 use crate::Role;
 use crate::error::ProtocolError;
 use crate::frame::{Decoded, FrameHeader, MaskKey, Opcode, Rsv, apply_mask};
@@ -75,8 +75,12 @@ fn check_mask_rsv(
 /// passed. Control frames are bounded by the header codec. Judged after sequencing (a stray
 /// continuation is a 1002 whatever its size).
 #[inline(always)]
-pub(super) fn check_frame_size(config: &RecvConfig, h: &FrameHeader) -> Result<(), ProtocolError> {
-    let max = config.max_frame_payload.min(usize::MAX as u64);
+pub(super) fn check_frame_size(
+    config: &RecvConfig,
+    h: &FrameHeader,
+    compressed: bool,
+) -> Result<(), ProtocolError> {
+    let max = wire_allowance(config.max_frame_payload, compressed).min(usize::MAX as u64);
     if h.payload_len > max {
         return Err(ProtocolError::FrameTooLarge {
             len: h.payload_len,

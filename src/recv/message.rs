@@ -4,7 +4,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Event, Kind, Message, RecvConfig, growth, release, release_text};
+use super::{Event, Kind, Message, RecvConfig, growth, release, release_text, wire_allowance};
 use crate::error::ProtocolError;
 use crate::frame::{FrameHeader, Opcode, Rsv};
 use crate::utf8::{CodePoint, Utf8Error, Utf8Validator};
@@ -81,10 +81,11 @@ impl MessageStage {
         &self,
         config: &RecvConfig,
         h: &FrameHeader,
+        compressed: bool,
     ) -> Result<(), ProtocolError> {
         let size = self.current.map_or(0, |p| p.size);
         let total = size.saturating_add(h.payload_len);
-        let max = config.max_message_size.min(usize::MAX as u64);
+        let max = wire_allowance(config.max_message_size, compressed).min(usize::MAX as u64);
         if total > max {
             return Err(ProtocolError::MessageTooLarge { len: total, max });
         }

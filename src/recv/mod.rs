@@ -67,18 +67,33 @@ const RETAIN_CAPACITY: usize = 8 * 1024;
 /// message, and never more than this above the data received.
 const GROWTH_STEP: usize = 1 << 20;
 
+/// The compressed bytes a limit of `max` allows on the wire for a compressed frame or message
+/// (RFC 7692): `max` plus an eighth plus 1 KiB. DEFLATE can make incompressible data larger
+/// (fixed Huffman codes spend 9 bits on some bytes, small windows find few matches: a 1 MiB
+/// message of a 256-byte pattern compressed with 2⁸-byte windows is 1,050,886 bytes), so a
+/// message within the limit must not be refused for its compressed size; what it inflates
+/// to is held to `max` itself as it inflates.
+pub(super) const fn wire_allowance(max: u64, compressed: bool) -> u64 {
+    if compressed {
+        max.saturating_add(max / 8).saturating_add(1024)
+    } else {
+        max
+    }
+}
+
 /// Receive-side limits and rules. `Default` gives the strict, bounded settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RecvConfig {
-    /// The largest payload one data frame may announce (on the wire: compressed bytes for a
-    /// compressed frame); larger fails with 1009 at the header. Default 1 MiB, the same as
+    /// The largest payload one data frame may announce; larger fails with 1009 at the header.
+    /// A compressed frame may announce an eighth more plus 1 KiB, since DEFLATE can expand
+    /// incompressible data; its inflated size is held to `max_message_size`. Default 1 MiB, the same as
     /// `max_message_size`: a frame is part of a message, so a larger frame limit would never
     /// apply. Raise both together.
     pub max_frame_payload: u64,
-    /// The largest message: the sum of its fragments' payloads on the wire, and for a
-    /// compressed message also what it inflates to (the inflated-size limit: a deflate bomb
-    /// stops at this size, with 1009). Larger fails with 1009 at the header of the fragment
+    /// The largest message: the sum of its fragments' payloads, and for a compressed message
+    /// what it inflates to (the inflated-size limit: a deflate bomb stops at this size, with
+    /// 1009; its compressed bytes may be an eighth more plus 1 KiB, as for frames). Larger fails with 1009 at the header of the fragment
     /// that crosses it, or as soon as inflation passes it.
     ///
     /// Default **1 MiB**, as Python's `websockets` (`tungstenite` uses 64 MiB, Node's `ws`

@@ -119,13 +119,11 @@ impl<S, R: Runtime<S>> Shared<S, R> {
         cx: &mut Context<'_>,
         side: Side,
     ) -> Poll<io::Result<()>> {
-        // The common case, a write the stream takes at once, needs no waker slot: `side`'s is
-        // registered only after a `Pending`, and the write tried again (a readiness that
-        // came in between is seen by that second try, so no wake-up is lost).
-        match self.write_out() {
-            Poll::Pending => {}
-            ready => return ready,
-        }
+        // `side`'s waker is registered on every call, also when the stream takes the write
+        // at once: output queued later by the other half may be left to this one (a split
+        // sender that queues a Close with `try_send` and is dropped leaves it to the
+        // receiving half, which must be woken when the stream can take it; registering only
+        // after a `Pending` of its own lost that Close, interop/chat_check.py).
         self.wakers.register(side, cx.waker());
         self.write_out()
     }
