@@ -290,6 +290,18 @@ fn the_limit_applies_to_the_inflated_size() {
     check(default(), config, &a15, &[Ev::Text("A".repeat(15), true)]);
 }
 
+/// The data bytes (text and binary) among `events`.
+fn data_bytes(events: &[Ev]) -> usize {
+    events
+        .iter()
+        .map(|e| match e {
+            Ev::Text(t, _) => t.len(),
+            Ev::Binary(b, _) => b.len(),
+            _ => 0,
+        })
+        .sum()
+}
+
 #[test]
 fn a_bomb_stops_at_the_limit() {
     // 1 MiB of zeros (about 1 KiB compressed) against a 64 KiB limit.
@@ -300,13 +312,7 @@ fn a_bomb_stops_at_the_limit() {
     for delivery in [Delivery::Messages, Delivery::Chunks] {
         let got = receive_with(Role::Client, default(), config, delivery, &[&wire]);
         assert_eq!(got.last(), Some(&Ev::Fail(1009)));
-        let inflated: usize = got
-            .iter()
-            .map(|e| match e {
-                Ev::Binary(b, _) => b.len(),
-                _ => 0,
-            })
-            .sum();
+        let inflated = data_bytes(&got);
         assert!(inflated <= 64 * 1024, "{inflated}");
     }
 }
@@ -320,13 +326,7 @@ fn by_default_a_bomb_stops_at_1_mib() {
     assert_eq!(config.max_message_size, 1 << 20);
     let got = receive_with(Role::Client, default(), config, Delivery::Chunks, &[&wire]);
     assert_eq!(got.last(), Some(&Ev::Fail(1009)));
-    let inflated: usize = got
-        .iter()
-        .map(|e| match e {
-            Ev::Text(t, _) => t.len(),
-            _ => 0,
-        })
-        .sum();
+    let inflated = data_bytes(&got);
     assert!(inflated <= 1 << 20, "{inflated}");
     let whole = receive_with(
         Role::Client,
@@ -1042,13 +1042,7 @@ fn a_fragment_past_the_limit_fails_before_the_frames_after_it() {
                 !got.iter().any(|e| matches!(e, Ev::Ping(_))),
                 "{delivery:?} {got:?}"
             );
-            let delivered: usize = got
-                .iter()
-                .map(|e| match e {
-                    Ev::Binary(b, _) => b.len(),
-                    _ => 0,
-                })
-                .sum();
+            let delivered = data_bytes(&got);
             assert!(delivered <= 16, "{delivered}");
         }
     }
