@@ -884,6 +884,26 @@ mod http_interop {
         assert_eq!((req.path(), req.query()), ("/chat", Some("x=1")));
     }
 
+    /// `http://host?q` has no path: its resource name is `/` with the query (RFC 6455 §4.2.1
+    /// item 1), as the byte server reads it, though `http::Uri` holds `?q` as its path and
+    /// query (found by the handshake_request fuzz target's `http` front-end oracle).
+    #[test]
+    fn an_absolute_target_without_a_path_keeps_its_query() {
+        let req = r0().uri("http://server.example.com?x=1").body(()).unwrap();
+        let req = http_interop::validate(&req).unwrap();
+        assert_eq!((req.path(), req.query()), ("/", Some("x=1")));
+    }
+
+    /// The method and the version are checked before the target, as by the byte server.
+    #[test]
+    fn the_method_is_refused_before_the_target() {
+        let req = r0().method("POST").uri("*").body(()).unwrap();
+        assert_eq!(
+            http_interop::validate(&req).unwrap_err(),
+            RequestError::MethodNotAllowed
+        );
+    }
+
     #[test]
     fn rejects_with_the_same_statuses_and_headers() {
         let cases = [

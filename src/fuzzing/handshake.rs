@@ -156,7 +156,8 @@ fn check_rejection(status: StatusCode, bytes: &[u8], needs: &[(&str, &str)]) {
 /// byte-by-byte feeding agree; an accepted request yields a 101 that the matching client
 /// accepts with the same negotiated values and the trailing bytes left over. The same bytes
 /// read as an RFC 8441 header list (`name: value` lines) are accepted (and the 200 satisfies
-/// the matching client) or rejected with 400/426.
+/// the matching client) or rejected with 400/426. With the `http` feature, the same request
+/// through the `http`-crate front end gets the same verdict (`handshake_http.rs`).
 pub fn handshake_request(data: &[u8]) {
     let config = server_config();
     let mut hs = ServerHandshake::new(&config);
@@ -170,6 +171,8 @@ pub fn handshake_request(data: &[u8]) {
         Err(e) => Err(e),
     };
     compare_feeds(owned(whole.clone()), |b| owned(one.handle_input(b)), data);
+    #[cfg(feature = "http")]
+    super::handshake_http::http_request(data, &config, &whole);
     match whole {
         Ok(Decoded::Incomplete { .. }) => {}
         Err(e) => {

@@ -14,6 +14,8 @@ mod corpus_tests;
 mod deflate;
 mod differential;
 mod handshake;
+#[cfg(feature = "http")]
+mod handshake_http;
 mod recv;
 
 pub use codecs::{apply_mask_portable, copy_masked_portable, frame_header, utf8};

@@ -27,7 +27,7 @@
 use alloc::vec::Vec;
 
 use super::headers::trim_ows;
-use super::server::validate as validate_fields;
+use super::server::{resource, validate_parsed};
 use super::{Accepted, HeaderField, Negotiated, Rejection, Request, RequestError, ServerConfig};
 use crate::extensions;
 
@@ -59,11 +59,17 @@ use crate::extensions;
 /// ```
 pub fn validate<B>(req: &http::Request<B>) -> Result<Request<'_>, RequestError> {
     let http11 = req.version() == http::Version::HTTP_11;
-    let target = match req.uri().path_and_query() {
-        Some(pq) if req.uri().scheme().is_none() => pq.as_str(),
-        // Absolute form: the resource name is the path and query (RFC 6455 §4.2.1 item 1).
-        Some(pq) if matches!(req.uri().scheme_str(), Some("http" | "https")) => pq.as_str(),
-        _ => return Err(RequestError::InvalidTarget),
+    let uri = req.uri();
+    let (target, resource) = match uri.path_and_query() {
+        Some(pq) if uri.scheme().is_none() => (pq.as_str(), resource(pq.as_str())),
+        // Absolute form: the resource name is the path (`/` when empty) and the query (RFC
+        // 6455 §4.2.1 item 1); `http://host?q` has no path, so `pq.as_str()` is `?q`.
+        Some(pq) if matches!(uri.scheme_str(), Some("http" | "https")) => {
+            (pq.as_str(), Some((uri.path(), uri.query())))
+        }
+        // No resource name: refused as such, after the method and the version as the byte
+        // server does.
+        _ => ("", None),
     };
     let fields: Vec<HeaderField<'_>> = req
         .headers()
@@ -73,7 +79,7 @@ pub fn validate<B>(req: &http::Request<B>) -> Result<Request<'_>, RequestError> 
             value: trim_ows(v.as_bytes()),
         })
         .collect();
-    validate_fields(req.method().as_str(), http11, target, fields)
+    validate_parsed(req.method().as_str(), http11, target, resource, fields)
 }
 
 /// Validates and accepts with the config's choices in one step: the 101 response and what

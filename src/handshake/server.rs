@@ -370,7 +370,7 @@ pub fn parse_request<'b>(
 
 /// The resource name from a request target: origin-form `/path?query`, or an absolute
 /// `http`/`https` URI (RFC 6455 §4.2.1 item 1, RFC 9112 §3.2). No fragment (RFC 6455 §3).
-fn resource(target: &str) -> Option<(&str, Option<&str>)> {
+pub(crate) fn resource(target: &str) -> Option<(&str, Option<&str>)> {
     if target.contains('#') {
         return None;
     }
@@ -411,13 +411,25 @@ pub(crate) fn validate<'a>(
     target: &'a str,
     headers: Vec<HeaderField<'a>>,
 ) -> Result<Request<'a>, RequestError> {
+    validate_parsed(method, http11, target, resource(target), headers)
+}
+
+/// [`validate`] with the resource name already taken from the target (`None`: the target
+/// has none), for a front end whose HTTP stack parsed the target (`http::Uri`).
+pub(crate) fn validate_parsed<'a>(
+    method: &'a str,
+    http11: bool,
+    target: &'a str,
+    resource: Option<(&'a str, Option<&'a str>)>,
+    headers: Vec<HeaderField<'a>>,
+) -> Result<Request<'a>, RequestError> {
     if method != "GET" {
         return Err(RequestError::MethodNotAllowed);
     }
     if !http11 {
         return Err(RequestError::UnsupportedHttpVersion);
     }
-    let (path, query) = resource(target).ok_or(RequestError::InvalidTarget)?;
+    let (path, query) = resource.ok_or(RequestError::InvalidTarget)?;
     let (host, key, offer) = check_http1(Fields::new(&headers))?;
     Ok(Request {
         target,
