@@ -87,14 +87,15 @@ pub(super) const fn wire_allowance(max: u64, compressed: bool) -> u64 {
 pub struct RecvConfig {
     /// The largest payload one data frame may announce; larger fails with 1009 at the header.
     /// A compressed frame may announce an eighth more plus 1 KiB, since DEFLATE can expand
-    /// incompressible data; its inflated size is held to `max_message_size`. Default 1 MiB, the same as
-    /// `max_message_size`: a frame is part of a message, so a larger frame limit would never
-    /// apply. Raise both together.
+    /// incompressible data; its inflated size is held to `max_message_size`. Default 1 MiB,
+    /// the same as `max_message_size`: a frame is part of a message, so a larger frame limit
+    /// would never apply. Raise both together.
     pub max_frame_payload: u64,
     /// The largest message: the sum of its fragments' payloads, and for a compressed message
     /// what it inflates to (the inflated-size limit: a deflate bomb stops at this size, with
-    /// 1009; its compressed bytes may be an eighth more plus 1 KiB, as for frames). Larger fails with 1009 at the header of the fragment
-    /// that crosses it, or as soon as inflation passes it.
+    /// 1009; its compressed bytes may be an eighth more plus 1 KiB, as for frames). Larger
+    /// fails with 1009 at the header of the fragment that crosses it, or as soon as inflation
+    /// passes it.
     ///
     /// Default **1 MiB**, as Python's `websockets` (`tungstenite` uses 64 MiB, Node's `ws`
     /// 100 MiB). On the open internet each connection can make the receiver hold this much
