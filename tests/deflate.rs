@@ -290,6 +290,26 @@ fn the_limit_applies_to_the_inflated_size() {
     check(default(), config, &a15, &[Ev::Text("A".repeat(15), true)]);
 }
 
+/// zlib-rs can find invalid data in the call that filled the output (it reads the next
+/// block's header): what it wrote still counts against the limit. Found by the `inflate` fuzz
+/// target: 1007 when the payload arrived in one read, 1009 when it arrived in pieces.
+#[test]
+fn a_message_past_the_limit_before_its_corruption_is_1009_however_it_arrives() {
+    // 17 bytes, one past the limit, ending where the block ends.
+    let good = compress_message(DataKind::Binary, b"hello hello hello", default());
+    // That payload (a short unmasked frame), then a stored block whose lengths disagree.
+    let mut payload = good[2..].to_vec();
+    payload.extend_from_slice(&hex("05 00 00 00"));
+    let mut wire = vec![0xc2, u8::try_from(payload.len()).unwrap()];
+    wire.extend_from_slice(&payload);
+    let mut config = RecvConfig::default();
+    config.max_message_size = 16;
+    check(default(), config, &wire, &[Ev::Fail(1009)]);
+    // With room for all 17 bytes, the corruption is what fails.
+    config.max_message_size = 17;
+    check(default(), config, &wire, &[Ev::Fail(1007)]);
+}
+
 /// The data bytes (text and binary) among `events`.
 fn data_bytes(events: &[Ev]) -> usize {
     events

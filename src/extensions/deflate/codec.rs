@@ -34,6 +34,11 @@ pub trait Inflate: fmt::Debug + Send + Sync {
     /// consumed input determines must be written before more output space is asked for: a
     /// call that leaves `output` room and `input` unconsumed has consumed all it can.
     ///
+    /// Output written before invalid data is found must be reported: a call that finds it
+    /// after writing returns `Ok` with what it wrote, and the next call the error. So the
+    /// size limit is checked on every byte inflated, and a message that passes the limit
+    /// before its corruption fails with 1009 however its payload was cut.
+    ///
     /// # Errors
     /// [`CodecError`] for invalid DEFLATE data (including a distance beyond the window).
     fn inflate(&mut self, input: &[u8], output: &mut [u8]) -> Result<InflateProgress, CodecError>;

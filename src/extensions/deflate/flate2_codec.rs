@@ -25,7 +25,10 @@ impl Codec {
 }
 
 fn new_inflater(_window_bits: u8) -> Box<dyn Inflate> {
-    Box::new(Flate2Inflate(Decompress::new_with_window_bits(false, 15)))
+    Box::new(Flate2Inflate {
+        engine: Decompress::new_with_window_bits(false, 15),
+        failed: false,
+    })
 }
 
 fn new_deflater(window_bits: u8, level: u8) -> Option<Box<dyn Deflate>> {
@@ -41,7 +44,12 @@ fn new_deflater(window_bits: u8, level: u8) -> Option<Box<dyn Deflate>> {
 }
 
 #[derive(Debug)]
-struct Flate2Inflate(Decompress);
+struct Flate2Inflate {
+    engine: Decompress,
+    /// Invalid data was found in a call that also wrote output: that output was reported,
+    /// the error is the next call's.
+    failed: bool,
+}
 
 fn delta(after: u64, before: u64) -> usize {
     usize::try_from(after - before).unwrap_or(usize::MAX)
@@ -49,20 +57,33 @@ fn delta(after: u64, before: u64) -> usize {
 
 impl Inflate for Flate2Inflate {
     fn inflate(&mut self, input: &[u8], output: &mut [u8]) -> Result<InflateProgress, CodecError> {
-        let (in0, out0) = (self.0.total_in(), self.0.total_out());
-        let status = self
-            .0
-            .decompress(input, output, FlushDecompress::None)
-            .map_err(|_| CodecError::new("invalid compressed data"))?;
-        Ok(InflateProgress {
-            consumed: delta(self.0.total_in(), in0),
-            written: delta(self.0.total_out(), out0),
-            stream_end: status == Status::StreamEnd,
-        })
+        let invalid = || CodecError::new("invalid compressed data");
+        if self.failed {
+            return Err(invalid());
+        }
+        let (in0, out0) = (self.engine.total_in(), self.engine.total_out());
+        let status = self.engine.decompress(input, output, FlushDecompress::None);
+        let progress = InflateProgress {
+            consumed: delta(self.engine.total_in(), in0),
+            written: delta(self.engine.total_out(), out0),
+            stream_end: matches!(status, Ok(Status::StreamEnd)),
+        };
+        match status {
+            Ok(_) => Ok(progress),
+            // zlib-rs goes on past a full output to the next block's header, so the error
+            // can follow output in the same call: report the output first (the trait's
+            // contract).
+            Err(_) if progress.written > 0 => {
+                self.failed = true;
+                Ok(progress)
+            }
+            Err(_) => Err(invalid()),
+        }
     }
 
     fn reset(&mut self) {
-        self.0.reset(false);
+        self.engine.reset(false);
+        self.failed = false;
     }
 }
 
