@@ -225,3 +225,122 @@ fn a_text_is_taken_as_the_string_its_event_showed_and_not_after_more_input_or_an
     assert!(matches!(rx.poll_event(), Some(Err(_))));
     assert_eq!(rx.take_message(), None, "no message after an error");
 }
+
+/// Feeds `wire` in reads of `read` bytes into a server receiver; returns each message taken
+/// and whether it was handed over as the memory its event showed (not copied).
+fn take_all(wire: &[u8], read: usize) -> Vec<(Message, bool)> {
+    let mut rx = Receiver::new(Role::Server, RecvConfig::default());
+    let mut out = Vec::new();
+    for chunk in wire.chunks(read) {
+        let spare = rx.spare_capacity(chunk.len());
+        spare[..chunk.len()].copy_from_slice(chunk);
+        rx.commit(chunk.len());
+        while let Some(event) = rx.poll_event() {
+            let ptr = match event {
+                Ok(Event::Binary { data, .. } | Event::UncheckedText { data, .. }) => {
+                    data.as_ptr() as usize
+                }
+                Ok(Event::Text { data, .. }) => data.as_ptr() as usize,
+                other => panic!("{other:?}"),
+            };
+            let message = rx.take_message().expect("a data message");
+            let bytes = match &message {
+                Message::Binary(b) | Message::UncheckedText(b) => b.as_ptr() as usize,
+                Message::Text(t) => t.as_ptr() as usize,
+                _ => 0,
+            };
+            out.push((message, bytes == ptr));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_message_of_16_kib_that_starts_the_buffer_is_handed_over_however_it_arrives() {
+    let big: Vec<u8> = (0..16 * 1024).map(|i: u32| (i * 11) as u8).collect();
+    let text = "κόσμε ".repeat(1500); // 16.5 KB of two-byte code points
+    let small = vec![7u8; 15 * 1024];
+    let wire = client_frames(|tx, out| tx.binary(&big, true, out).unwrap());
+    let text_wire = client_frames(|tx, out| tx.text(&text, true, out).unwrap());
+    let small_wire = client_frames(|tx, out| tx.binary(&small, true, out).unwrap());
+    for read in [wire.len(), 4096, 1000, 7] {
+        let got = take_all(&wire, read);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, Message::Binary(big.clone()), "read {read}");
+        assert!(got[0].1, "read {read}: handed over, not copied");
+        let got = take_all(&text_wire, read);
+        assert_eq!(got[0].0, Message::Text(text.clone()), "read {read}");
+        assert!(got[0].1, "read {read}: text handed over");
+        let got = take_all(&small_wire, read);
+        assert_eq!(got[0].0, Message::Binary(small.clone()), "read {read}");
+        assert!(!got[0].1, "read {read}: under 16 KiB is copied out");
+    }
+}
+
+#[test]
+fn the_frames_around_a_handed_over_message_arrive_intact() {
+    let big: Vec<u8> = (0..40_000).map(|i: u32| (i * 3) as u8).collect();
+    let wire = client_frames(|tx, out| {
+        tx.binary(&big, true, out).unwrap();
+        tx.text("after", true, out).unwrap();
+        tx.binary(&big[..20_000], true, out).unwrap();
+    });
+    for read in [wire.len(), 65_536, 3000, 13] {
+        let got = take_all(&wire, read);
+        let messages: Vec<&Message> = got.iter().map(|(m, _)| m).collect();
+        assert_eq!(
+            messages,
+            [
+                &Message::Binary(big.clone()),
+                &Message::Text("after".to_owned()),
+                &Message::Binary(big[..20_000].to_vec()),
+            ],
+            "read {read}"
+        );
+        // The first starts the buffer, so it is handed over.
+        assert!(got[0].1, "read {read}");
+    }
+}
+
+#[test]
+fn an_echo_reads_the_next_message_into_the_payload_it_wrote() {
+    let payload: Vec<u8> = (0..READ as u32).map(|i| (i * 5) as u8).collect();
+    let wire = client_frames(|tx, out| tx.binary(&payload, true, out).unwrap());
+    let mut server = Connection::server_open(Default::default(), Config::default());
+    let mut sent_at = 0;
+    for round in 0..3 {
+        let before = allocated();
+        for chunk in wire.chunks(READ) {
+            let spare = server.input_buffer(READ).unwrap();
+            if round > 0 && sent_at != 0 && chunk.as_ptr() != spare.as_ptr() {
+                // The first read of this round goes into the payload written last round.
+                assert_eq!(spare.as_ptr() as usize, sent_at, "round {round}");
+                sent_at = 0;
+            }
+            spare[..chunk.len()].copy_from_slice(chunk);
+            server.commit_input(chunk.len());
+        }
+        let Some(Ok(ConnEvent::Binary { .. })) = server.poll_event() else {
+            panic!("round {round}: no message")
+        };
+        let Some(Message::Binary(bytes)) = server.take_message() else {
+            panic!("round {round}: not taken")
+        };
+        assert_eq!(bytes, payload);
+        sent_at = bytes.as_ptr() as usize;
+        server.send_binary_owned(bytes).unwrap();
+        while let Some(out) = server.poll_transmit().map(<[u8]>::len) {
+            server.advance_transmit(out);
+        }
+        if round == 2 {
+            // In the steady state the receive buffer is the last payload written, and only
+            // the bytes after the first read's room are allocated (the frame is a little
+            // more than one read).
+            assert!(
+                allocated() - before < 4096,
+                "round {round}: {}",
+                allocated() - before
+            );
+        }
+    }
+}

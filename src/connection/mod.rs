@@ -549,7 +549,10 @@ impl<M: MaskGen> Connection<M> {
     /// Marks `n` bytes from [`Connection::poll_transmit`] (or the slices of
     /// [`Connection::poll_transmit_vectored`], in order) as written.
     pub fn advance_transmit(&mut self, n: usize) {
-        self.m.out.advance(n);
+        // A payload written out is memory the receiver may read into next.
+        if let Some(spent) = self.m.out.advance(n) {
+            self.receiver.recycle(spent);
+        }
         if self.m.out.len() == 0 {
             self.m.pending_pongs = 0;
         }

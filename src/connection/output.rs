@@ -96,8 +96,10 @@ impl Output {
             .filter(|b| !b.is_empty())
     }
 
-    /// Marks `n` bytes of [`Output::pieces`] as written.
-    pub(super) fn advance(&mut self, mut n: usize) {
+    /// Marks `n` bytes of [`Output::pieces`] as written. Returns the largest owned buffer
+    /// written out whole, for the receiver to reuse.
+    pub(super) fn advance(&mut self, mut n: usize) -> Option<Vec<u8>> {
+        let mut spent: Option<Vec<u8>> = None;
         while n > 0 {
             let Some(front) = self.queue.front() else {
                 self.sent = (self.sent + n).min(self.inline.len());
@@ -106,12 +108,16 @@ impl Output {
             let rest = front.bytes().len() - self.sent;
             if n < rest {
                 self.sent += n;
-                return;
+                return spent;
             }
             n -= rest;
             self.sent = 0;
             self.queued -= front.bytes().len();
-            self.queue.pop_front();
+            if let Some(Segment::Owned(v)) = self.queue.pop_front()
+                && spent.as_ref().is_none_or(|s| s.capacity() < v.capacity())
+            {
+                spent = Some(v);
+            }
         }
         if self.queue.is_empty() && self.sent == self.inline.len() {
             self.sent = 0;
@@ -121,6 +127,7 @@ impl Output {
             }
             self.queue.shrink_to(RETAIN_SEGMENTS);
         }
+        spent
     }
 
     /// Takes the next unwritten buffer out of the queue, as it is (an owned payload, a shared

@@ -112,6 +112,35 @@ pub fn copy_masked(dst: &mut [u8], src: &[u8], key: MaskKey, offset: usize) -> u
     n
 }
 
+/// Unmasks the payload at `buf[shift..]` and moves it to the front of `buf` in the same
+/// pass: afterwards `buf[i]` is the old `buf[shift + i]` XORed with the key (or just moved,
+/// with no key), for every `i < buf.len() - shift`; the last `shift` bytes are left as they
+/// were. `offset` is how many bytes of this frame's payload came before.
+///
+/// The receiver uses it to put a frame's payload where its header was, so that the buffer
+/// itself can be handed over as the message: the same reads and writes as unmasking in
+/// place, instead of a copy afterwards.
+#[inline]
+pub(crate) fn shift_mask(buf: &mut [u8], shift: usize, key: Option<MaskKey>, offset: usize) {
+    let Some(key) = key else {
+        buf.copy_within(shift.min(buf.len()).., 0);
+        return;
+    };
+    let key = key.rotated(offset);
+    #[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "x86")))]
+    let n = buf.len().saturating_sub(shift);
+    #[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "x86")))]
+    if n >= SIMD_MIN_LEN
+        && let Some(level) = wide::Level::detect()
+    {
+        let head = buf.as_ptr().align_offset(BLOCK).min(n);
+        portable::shift(&mut buf[..head + shift], shift, &key);
+        wide::shift(level, &mut buf[head..], shift, &MaskKey(key).rotated(head));
+        return;
+    }
+    portable::shift(buf, shift, &key);
+}
+
 /// The safe loops. Compiled for the target's baseline here, and again inside [`wide`].
 pub(crate) mod portable {
     use super::BLOCK;
@@ -172,6 +201,38 @@ pub(crate) mod portable {
         }
         for ((d, s), k) in drest.iter_mut().zip(srest).zip(key.iter().cycle()) {
             *d = s ^ k;
+        }
+    }
+
+    /// [`super::shift_mask`] without run-time dispatch; `key` already rotated. Forwards, a
+    /// block at a time, each block read whole before it is written: the destination is
+    /// before the source, so nothing is overwritten before it is read.
+    #[inline(always)]
+    pub(crate) fn shift(buf: &mut [u8], shift: usize, key: &[u8; 4]) {
+        let n = buf.len().saturating_sub(shift);
+        let mut i = 0;
+        if n >= BLOCK {
+            let bkey = block_key(key);
+            while i + BLOCK <= n {
+                let mut block = [0u8; BLOCK];
+                block.copy_from_slice(&buf[i + shift..i + shift + BLOCK]);
+                for (b, k) in block.iter_mut().zip(&bkey) {
+                    *b ^= k;
+                }
+                buf[i..i + BLOCK].copy_from_slice(&block);
+                i += BLOCK;
+            }
+        }
+        let kw = word_key(key);
+        while i + 8 <= n {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&buf[i + shift..i + shift + 8]);
+            buf[i..i + 8].copy_from_slice(&(u64::from_ne_bytes(word) ^ kw).to_ne_bytes());
+            i += 8;
+        }
+        while i < n {
+            buf[i] = buf[i + shift] ^ key[i % 4];
+            i += 1;
         }
     }
 
@@ -277,6 +338,30 @@ pub(crate) mod wide {
         portable::copy(dst, src, key);
     }
 
+    #[target_feature(enable = "avx512f")]
+    fn shift_avx512(buf: &mut [u8], shift: usize, key: &[u8; 4]) {
+        portable::shift(buf, shift, key);
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn shift_avx2(buf: &mut [u8], shift: usize, key: &[u8; 4]) {
+        portable::shift(buf, shift, key);
+    }
+
+    /// [`portable::shift`] with the wider registers of `level`.
+    #[inline]
+    pub(crate) fn shift(level: Level, buf: &mut [u8], shift: usize, key: &[u8; 4]) {
+        match level.kind() {
+            // SAFETY: as in `apply`: `level` is a token only run-time detection makes, of
+            // kind `Avx512` only if `is_x86_feature_detected!("avx512f")` reported AVX-512F,
+            // the one feature `shift_avx512` enables. Its body is safe code.
+            Kind::Avx512 => unsafe { shift_avx512(buf, shift, key) },
+            // SAFETY: as in `apply`: of kind `Avx2` only if `is_x86_feature_detected!("avx2")`
+            // reported AVX2, the one feature `shift_avx2` enables.
+            Kind::Avx2 => unsafe { shift_avx2(buf, shift, key) },
+        }
+    }
+
     /// [`portable::apply`] with the wider registers of `level`.
     #[inline]
     pub(crate) fn apply(level: Level, buf: &mut [u8], key: &[u8; 4]) {
@@ -373,6 +458,60 @@ mod tests {
                         );
                         assert_eq!(&c[align..align + len], &a[align..align + len]);
                     }
+                }
+            }
+        }
+    }
+
+    /// The fused unmask-and-move against unmasking bytewise then moving: every length up
+    /// to and around the wide threshold, every shift a frame header can have (2 to 14), key
+    /// offset and alignment; with no key it only moves. The bytes past the payload stay.
+    #[test]
+    fn shift_mask_equals_unmasking_then_moving() {
+        let data: [u8; 1300] = core::array::from_fn(|i| (i * 13 + 5).to_le_bytes()[0]);
+        let key = MaskKey([0x9e, 0x21, 0x07, 0xc4]);
+        // 512: the wide threshold (`SIMD_MIN_LEN`, which exists only with `std` on x86).
+        for len in (0..=200).chain(512 - 70..512 + 70).chain([1100]) {
+            for shift in 2..=14 {
+                for align in [0, 1, 7] {
+                    for offset in 0..4 {
+                        let region = align..align + shift + len;
+                        let mut expected = data;
+                        let mut payload = data[align + shift..align + shift + len].to_vec();
+                        bytewise(&mut payload, key, offset);
+                        expected[align..align + len].copy_from_slice(&payload);
+                        let mut got = data;
+                        shift_mask(&mut got[region.clone()], shift, Some(key), offset);
+                        assert_eq!(got, expected, "len {len} shift {shift} align {align}");
+                        let mut moved = data;
+                        moved.copy_within(align + shift..align + shift + len, align);
+                        let mut plain = data;
+                        shift_mask(&mut plain[region], shift, None, offset);
+                        assert_eq!(plain, moved, "unmasked len {len} shift {shift}");
+                    }
+                }
+            }
+        }
+        // A shift past the end moves nothing.
+        let mut short = [1u8, 2, 3];
+        shift_mask(&mut short, 5, Some(key), 0);
+        shift_mask(&mut short, 5, None, 0);
+        assert_eq!(short, [1, 2, 3]);
+    }
+
+    /// Every wide level against the portable loop for the fused unmask-and-move.
+    #[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "x86")))]
+    #[test]
+    fn wide_shift_equals_portable_shift() {
+        let data: [u8; 1300] = core::array::from_fn(|i| (i * 29 + 11).to_le_bytes()[0]);
+        let key = MaskKey([0x33, 0xd0, 0x5a, 0x0f]).0;
+        for level in wide::Level::all_detected() {
+            for len in (0..=150).chain(SIMD_MIN_LEN - 10..SIMD_MIN_LEN + 150) {
+                for shift in [2, 4, 8, 14] {
+                    let (mut a, mut b) = (data, data);
+                    portable::shift(&mut a[3..3 + shift + len], shift, &key);
+                    wide::shift(level, &mut b[3..3 + shift + len], shift, &key);
+                    assert_eq!(a, b, "{level:?} len {len} shift {shift}");
                 }
             }
         }

@@ -9,6 +9,7 @@ use super::message::{MessageStage, Text};
 use super::{Event, Kind, RecvConfig};
 use crate::Role;
 use crate::error::ProtocolError;
+use crate::frame::mask::shift_mask;
 use crate::frame::{CloseFrame, FrameHeader, Opcode, Rsv, apply_mask};
 
 /// What one call of [`Decoder::decode`] did.
@@ -41,6 +42,8 @@ struct Frame {
     /// The frame is a whole message that waits in the buffer until all of it is there
     /// (the [`super::Receiver`]'s whole-message mode): its header length and total length.
     held: Option<(usize, usize)>,
+    /// A held frame whose payload is moved over its header as it is unmasked.
+    shifted: bool,
     /// Its payload is text validated as it arrives.
     validating: bool,
 }
@@ -114,6 +117,11 @@ pub struct Decoder {
     pub(super) inflating: bool,
     /// Single-frame messages wait in the buffer until whole (set by the `Receiver`).
     pub(super) hold: bool,
+    /// A whole single-frame message with at least this much payload, not compressed, starting
+    /// the next frame, has its payload moved over its header as it is unmasked (so that it
+    /// starts where the frame did): set by the `Receiver` before each decode, to its
+    /// hand-over size when the frame starts its buffer, else `usize::MAX`.
+    pub(super) shift_from: usize,
 }
 
 impl Decoder {
@@ -138,6 +146,7 @@ impl Decoder {
             message: MessageStage::new(),
             inflating: false,
             hold: false,
+            shift_from: usize::MAX,
         }
     }
 
@@ -214,6 +223,7 @@ impl Decoder {
         match &mut self.frame {
             Some(Frame {
                 held: Some((header_len, total)),
+                shifted: false,
                 ..
             }) => {
                 let n = *header_len;
@@ -313,16 +323,23 @@ impl Decoder {
             // Fast path: a whole single-frame message already in the buffer needs no frame
             // or fragment state.
             let kind = self.message.begin_message(&h, self.inflating);
-            if let Some(key) = h.mask {
-                apply_mask(payload, key, 0);
-            }
+            let compressed = self.message.compressed();
+            let range = if payload.len() >= self.shift_from && !compressed {
+                shift_mask(&mut buf[..total], n, h.mask, 0);
+                0..total - n
+            } else {
+                if let Some(key) = h.mask {
+                    apply_mask(payload, key, 0);
+                }
+                n..total
+            };
             return Ok(RawStep {
                 consumed: total,
                 event: Some(RawEvent::Data {
                     kind,
-                    range: n..total,
+                    range,
                     fin: true,
-                    compressed: self.message.compressed(),
+                    compressed,
                     validated: false,
                 }),
             });
@@ -336,6 +353,8 @@ impl Decoder {
             fin: h.fin,
             compressed,
             held: held.map(|total| (n, total)),
+            shifted: held.is_some()
+                && usize::try_from(h.payload_len).is_ok_and(|len| len >= self.shift_from),
             validating: kind == Kind::Text && self.config.validate_utf8,
         };
         self.frame = Some(f);
@@ -408,9 +427,15 @@ impl Decoder {
         )]
         let done = total - f.payload.remaining() as usize;
         let end = buf.len().min(total);
+        // A shifted frame's payload so far is at `buf[..done - header_len]`.
+        let shift = if f.shifted { header_len } else { 0 };
         if end > done {
-            let fresh = &mut buf[done..end];
-            f.payload.unmask(fresh);
+            if f.shifted {
+                f.payload.unmask_shifted(&mut buf[done - shift..end], shift);
+            } else {
+                f.payload.unmask(&mut buf[done..end]);
+            }
+            let fresh = &buf[done - shift..end - shift];
             if f.validating
                 && let Err(e) = self.message.validate(fresh, end == total)
             {
@@ -427,7 +452,7 @@ impl Decoder {
             consumed: total,
             event: Some(RawEvent::Data {
                 kind: f.kind,
-                range: header_len..total,
+                range: header_len - shift..total - shift,
                 fin: true,
                 compressed: false,
                 validated: f.validating,

@@ -6,6 +6,7 @@ use core::ops::Range;
 use super::{RecvConfig, wire_allowance};
 use crate::Role;
 use crate::error::ProtocolError;
+use crate::frame::mask::shift_mask;
 use crate::frame::{Decoded, FrameHeader, MaskKey, Opcode, Rsv, apply_mask};
 
 /// What the start of the buffer holds.
@@ -134,6 +135,17 @@ impl Payload {
     #[inline(always)]
     pub(super) fn take(&self, available: usize) -> usize {
         usize::try_from(self.remaining).map_or(available, |r| r.min(available))
+    }
+
+    /// Unmasks the next bytes of this frame's payload, `region[shift..]` (at most
+    /// [`remaining`](Self::remaining)), and moves them `shift` bytes back, to the front of
+    /// `region`, in the same pass.
+    #[inline(always)]
+    pub(super) fn unmask_shifted(&mut self, region: &mut [u8], shift: usize) {
+        shift_mask(region, shift, self.mask, self.offset);
+        let n = region.len().saturating_sub(shift);
+        self.offset = self.offset.wrapping_add(n);
+        self.remaining -= n as u64;
     }
 
     /// Unmasks `bytes`, the next bytes of this frame's payload (at most

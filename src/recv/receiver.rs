@@ -14,12 +14,17 @@ use crate::error::ProtocolError;
 use crate::extensions::deflate::MessageInflater;
 use crate::frame::Rsv;
 
-/// A held frame larger than this is handed over as the input buffer itself by
+/// A single-frame message with this much payload or more that starts the input buffer, or
+/// that waited in it and was moved to its front, is handed over as the buffer itself by
 /// [`Receiver::take_message`]; smaller messages are copied out.
-const HAND_OVER_MIN: usize = 256 * 1024;
+const HAND_OVER_MIN: usize = 16 * 1024;
 
 /// The largest read size [`Receiver::spare_capacity`] keeps room for after a message.
 const MAX_READ_HINT: usize = 64 * 1024;
+
+/// The largest buffer [`Receiver::recycle`] takes: what the receiver keeps after a message
+/// for the largest read size, so a recycled buffer holds no more than that could.
+const RECYCLE_MAX: usize = 2 * MAX_READ_HINT + MAX_READ_HINT / 4;
 
 /// Where the payload of the last whole message handed out lies.
 #[derive(Clone, Debug)]
@@ -161,9 +166,10 @@ impl Receiver {
         self.end += bytes.len();
     }
 
-    /// At least `min` bytes of writable space after the buffered input, for the transport to
-    /// read into directly (no extra copy); report how many were written with
-    /// [`commit`](Self::commit).
+    /// Writable space after the buffered input, for the transport to read into directly (no
+    /// extra copy); report how many bytes were written with [`commit`](Self::commit). At
+    /// least `min` bytes — except while a single-frame message waits in the buffer: then at
+    /// least what it still needs or 8 KiB, whichever is more, if that is less than `min`.
     ///
     /// The buffer grows only as bytes arrive: a header announcing a large frame makes room
     /// for the next read, not for the frame.
@@ -174,7 +180,19 @@ impl Receiver {
     /// again on every message.
     pub fn spare_capacity(&mut self, min: usize) -> &mut [u8] {
         self.read_hint = min.min(MAX_READ_HINT);
-        let len = self.reserve_input(min);
+        // While a single-frame message waits in the buffer, the room it still needs (or
+        // RETAIN_CAPACITY) is all that is made: more would be zero-filled for bytes that may
+        // not come (an echo's peer sends the next message only after the answer).
+        let room = match self.decoder.held_len() {
+            Some(total) => {
+                let needed = total.saturating_sub(self.end - self.start);
+                min.min(needed.max(RETAIN_CAPACITY))
+            }
+            None => min,
+        };
+        self.reserve_input(room);
+        // Capacity may be reserved beyond it, but only the room asked for is initialised.
+        let len = self.end + room;
         if len > self.input.len() {
             self.input.resize(len, 0);
         }
@@ -182,27 +200,23 @@ impl Receiver {
     }
 
     /// Makes room for `min` more bytes after the buffered input: moves what is unconsumed to
-    /// the front and reserves (without initialising). Returns the length the buffer needs.
-    fn reserve_input(&mut self, min: usize) -> usize {
+    /// the front and reserves (without initialising) when the capacity is short.
+    fn reserve_input(&mut self, min: usize) {
         // The bytes of the last event may move or be overwritten from here on.
         self.last = Last::Nothing;
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
         }
-        if self.input.len() - self.end >= min {
-            return self.input.len();
+        if self.input.capacity() - self.end >= min {
+            return;
         }
         // Move unconsumed bytes to the front first. A frame waiting in the buffer starts at
         // the front from then on, so its bytes are moved at most once.
         self.compact();
-        match growth(self.end, self.input.len(), min, usize::MAX) {
-            Some(extra) => {
-                let len = self.end + extra;
-                self.input.reserve_exact(len - self.input.len());
-                len
-            }
-            None => self.input.len(),
+        if let Some(extra) = growth(self.end, self.input.capacity(), min, usize::MAX) {
+            self.input
+                .reserve_exact(self.end + extra - self.input.len());
         }
     }
 
@@ -232,12 +246,15 @@ impl Receiver {
     /// The whole message the last [`poll_event`](Self::poll_event) handed out, as owned bytes
     /// (with [`Delivery::Messages`]); `None` after any other event, or when taken already.
     ///
-    /// Without a copy when the message was assembled (fragmented or compressed) or when it
-    /// waited in the input buffer over several reads and is over 256 KiB (a large message on
-    /// a socket): the buffer itself is handed over and only the bytes after the message are
-    /// moved to a new one. Any other message shares the input buffer with others and is
-    /// copied (at most 256 KiB). Text that waited in the input buffer is turned
-    /// into a `String` by the standard library's validation.
+    /// Without a copy when the message was assembled (fragmented or compressed), or when it
+    /// is a single frame of 16 KiB or more that started the input buffer (the usual case for
+    /// a large message, which arrives after the one before it was read) or waited in it over
+    /// several reads: its payload was moved over its header as it was unmasked, the buffer
+    /// itself is handed over (with its spare capacity: at most the frame's size plus ~3 %, or
+    /// 2¼ times the read size, 144 KiB at most) and only the bytes after the message go to a
+    /// new one. Any other message shares the input buffer with others and is copied (less
+    /// than 16 KiB, or a frame that began after other bytes in the buffer). Text that
+    /// waited in the input buffer was validated as it arrived.
     ///
     /// ```
     /// use wswire::Role;
@@ -272,6 +289,25 @@ impl Receiver {
                     (Kind::Binary, _) => Message::Binary(bytes),
                 })
             }
+        }
+    }
+
+    /// Takes `buf` (its bytes are garbage from here on) as the input buffer when nothing is
+    /// buffered, no event's bytes are still to be taken, and `buf` is larger than the input
+    /// buffer and within what the receiver keeps after a message of the largest read size
+    /// ([`RECYCLE_MAX`], 144 KiB):
+    /// the connection gives back the payloads it wrote, so that an echo, or any exchange of
+    /// large messages, reads into memory already allocated and initialised. Memory held is
+    /// bounded as before; otherwise `buf` is dropped.
+    pub(crate) fn recycle(&mut self, buf: Vec<u8>) {
+        if self.start == self.end
+            && matches!(self.last, Last::Nothing)
+            && buf.capacity() > self.input.capacity()
+            && buf.capacity() <= RECYCLE_MAX
+        {
+            self.input = buf;
+            self.start = 0;
+            self.end = 0;
         }
     }
 
@@ -334,6 +370,13 @@ impl Receiver {
                 }
             }
             let at = self.start;
+            // A large message that starts the buffer is moved over its header as it is
+            // unmasked, so that the buffer can be handed over (`take_message`).
+            self.decoder.shift_from = if at == 0 && self.delivery == Delivery::Messages {
+                HAND_OVER_MIN
+            } else {
+                usize::MAX
+            };
             let raw = match self.decoder.decode_raw(&mut self.input[at..self.end]) {
                 Ok(raw) => raw,
                 Err(e) => return Some(Err(self.fail(e))),
