@@ -21,7 +21,7 @@ mod wake;
 
 use read_size::{READ_MIN, next_read_size};
 pub(crate) use wake::Side;
-use wake::{WriteWakers, poll_sleep};
+use wake::{Registered, WriteWakers, poll_sleep};
 
 /// A client connection's key source: the operating system's generator.
 pub(crate) type ClientConnection = Connection<RandomMask<UnwrapErr<SysRng>>>;
@@ -54,6 +54,8 @@ pub(crate) struct Shared<S, R: Runtime<S>> {
     /// The waker the armed sleep was last polled with (it wakes that task when it fires).
     sleep_waker: Option<Waker>,
     wakers: Arc<WriteWakers>,
+    /// What each half last registered in `wakers`.
+    registered: Registered,
     write_waker: Waker,
     /// Room for the handshake's bytes while the connection is `Connecting`.
     handshake_buf: Vec<u8>,
@@ -96,6 +98,7 @@ impl<S, R: Runtime<S>> Shared<S, R> {
             sleep_at: None,
             sleep_waker: None,
             wakers,
+            registered: Registered::default(),
             write_waker,
             handshake_buf: if connecting {
                 vec![0; 4096]
@@ -124,7 +127,7 @@ impl<S, R: Runtime<S>> Shared<S, R> {
         // sender that queues a Close with `try_send` and is dropped leaves it to the
         // receiving half, which must be woken when the stream can take it; registering only
         // after a `Pending` of its own lost that Close, interop/chat_check.py).
-        self.wakers.register(side, cx.waker());
+        self.wakers.register(side, cx.waker(), &mut self.registered);
         self.write_out()
     }
 
