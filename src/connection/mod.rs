@@ -504,8 +504,10 @@ impl<M: MaskGen> Connection<M> {
 
     /// The whole message the last [`poll_event`](Self::poll_event) delivered, as owned bytes;
     /// `None` after any other event or once taken. Without a copy when the message was
-    /// assembled (fragmented or compressed) or waited in the input buffer over several reads
-    /// (see [`Receiver::take_message`]): with
+    /// assembled (fragmented or compressed) or is a single frame of 16 KiB or more that
+    /// started the input buffer or waited in it over several reads (see
+    /// [`Receiver::take_message`]); a payload the connection wrote out is read into next
+    /// (at most 144 KiB of it is kept). With
     /// [`send_binary_owned`](Self::send_binary_owned) /
     /// [`send_text_owned`](Self::send_text_owned), an echo or a forward of a large message
     /// costs no payload copy beyond the socket read.
