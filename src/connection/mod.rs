@@ -364,8 +364,10 @@ impl<M: MaskGen> Connection<M> {
     }
 
     /// Room to read transport bytes into directly (no copy), once the handshake is done; then
-    /// call [`Connection::commit_input`]. While `Connecting` (or once `Closed`) there is
-    /// none: use `handle_input`.
+    /// call [`Connection::commit_input`]. At least `min` bytes, except while a single-frame
+    /// message waits for its last bytes: then what it still needs, or 8 KiB if that is more
+    /// (see [`Receiver::spare_capacity`](crate::recv::Receiver::spare_capacity)). While
+    /// `Connecting` (or once `Closed`) there is none: use `handle_input`.
     pub fn input_buffer(&mut self, min: usize) -> Option<&mut [u8]> {
         match self.m.phase {
             Phase::Open | Phase::CloseSent => Some(self.receiver.spare_capacity(min)),

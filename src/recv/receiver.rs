@@ -14,8 +14,9 @@ use crate::error::ProtocolError;
 use crate::extensions::deflate::MessageInflater;
 use crate::frame::Rsv;
 
-/// A single-frame message with this much payload or more that starts the input buffer, or
-/// that waited in it and was moved to its front, is handed over as the buffer itself by
+/// A single-frame message with this much payload or more (and at least the read size last
+/// offered, [`Receiver::hand_over_min`]) that starts the input buffer, or that waited in it
+/// and was moved to its front, is handed over as the buffer itself by
 /// [`Receiver::take_message`]; smaller messages are copied out.
 const HAND_OVER_MIN: usize = 16 * 1024;
 
@@ -232,7 +233,7 @@ impl Receiver {
         // Only a large frame loses its header (so it can be handed over as the buffer): for a
         // small one, moving its bytes every time would cost more than copying it out once.
         let skip = match self.decoder.held_len() {
-            Some(total) if total > HAND_OVER_MIN => self.decoder.drop_held_header(),
+            Some(total) if total > self.hand_over_min() => self.decoder.drop_held_header(),
             _ => 0,
         };
         let from = self.start + skip;
@@ -247,7 +248,8 @@ impl Receiver {
     /// (with [`Delivery::Messages`]); `None` after any other event, or when taken already.
     ///
     /// Without a copy when the message was assembled (fragmented or compressed), or when it
-    /// is a single frame of 16 KiB or more that started the input buffer (the usual case for
+    /// is a single frame of 16 KiB or more (and no shorter than the read size last offered
+    /// through [`spare_capacity`](Self::spare_capacity)) that started the input buffer (the usual case for
     /// a large message, which arrives after the one before it was read) or waited in it over
     /// several reads: its payload was moved over its header as it was unmasked, the buffer
     /// itself is handed over (with its spare capacity: at most the frame's size plus ~3 %, or
@@ -290,6 +292,15 @@ impl Receiver {
                 })
             }
         }
+    }
+
+    /// The least message handed over as the buffer: 16 KiB, and no less than the read size
+    /// last offered. The buffer that replaces it is a payload given back by
+    /// [`recycle`](Self::recycle) or a new one, initialised only as far as the message was
+    /// long or as reads need: a message shorter than a read would leave the rest of that
+    /// read's room to be zero-filled again, which costs more than copying the message out.
+    fn hand_over_min(&self) -> usize {
+        HAND_OVER_MIN.max(self.read_hint)
     }
 
     /// Takes `buf` (its bytes are garbage from here on) as the input buffer when nothing is
@@ -373,7 +384,7 @@ impl Receiver {
             // A large message that starts the buffer is moved over its header as it is
             // unmasked, so that the buffer can be handed over (`take_message`).
             self.decoder.shift_from = if at == 0 && self.delivery == Delivery::Messages {
-                HAND_OVER_MIN
+                self.hand_over_min()
             } else {
                 usize::MAX
             };
