@@ -62,13 +62,23 @@ fn client_frames(build: impl FnOnce(&mut Sender<FixedMask>, &mut Vec<u8>)) -> Ve
 }
 
 /// Feeds `wire` in socket-sized reads; calls `on` with each event and the receiver.
-fn feed(rx: &mut Receiver, wire: &[u8], mut on: impl FnMut(&mut Receiver, usize, usize)) {
+fn feed(rx: &mut Receiver, wire: &[u8], on: impl FnMut(&mut Receiver, usize, usize)) {
+    feed_in_reads(rx, wire, READ, on);
+}
+
+/// Feeds `wire` in reads of up to `read` bytes, into the room offered (a frame that waits for
+/// its last bytes is offered only what it needs, or 8 KiB); calls `on` with the receiver and
+/// the address and length of each event's data (0, 0 for a control frame).
+fn feed_in_reads(
+    rx: &mut Receiver,
+    wire: &[u8],
+    read: usize,
+    mut on: impl FnMut(&mut Receiver, usize, usize),
+) {
     let mut rest = wire;
     while !rest.is_empty() {
-        // Reads of up to `READ` bytes, into the room offered (a frame that waits for its
-        // last bytes is offered only what it needs, or 8 KiB).
-        let spare = rx.spare_capacity(READ.min(rest.len()));
-        let n = spare.len().min(READ).min(rest.len());
+        let spare = rx.spare_capacity(read.min(rest.len()));
+        let n = spare.len().min(read).min(rest.len());
         spare[..n].copy_from_slice(&rest[..n]);
         rx.commit(n);
         rest = &rest[n..];
@@ -239,30 +249,15 @@ fn a_text_is_taken_as_the_string_its_event_showed_and_not_after_more_input_or_an
 fn take_all(wire: &[u8], read: usize) -> Vec<(Message, bool)> {
     let mut rx = Receiver::new(Role::Server, RecvConfig::default());
     let mut out = Vec::new();
-    let mut rest = wire;
-    while !rest.is_empty() {
-        let spare = rx.spare_capacity(read.min(rest.len()));
-        let n = spare.len().min(read).min(rest.len());
-        spare[..n].copy_from_slice(&rest[..n]);
-        rx.commit(n);
-        rest = &rest[n..];
-        while let Some(event) = rx.poll_event() {
-            let ptr = match event {
-                Ok(Event::Binary { data, .. } | Event::UncheckedText { data, .. }) => {
-                    data.as_ptr() as usize
-                }
-                Ok(Event::Text { data, .. }) => data.as_ptr() as usize,
-                other => panic!("{other:?}"),
-            };
-            let message = rx.take_message().expect("a data message");
-            let bytes = match &message {
-                Message::Binary(b) | Message::UncheckedText(b) => b.as_ptr() as usize,
-                Message::Text(t) => t.as_ptr() as usize,
-                _ => 0,
-            };
-            out.push((message, bytes == ptr));
-        }
-    }
+    feed_in_reads(&mut rx, wire, read, |rx, ptr, _| {
+        let message = rx.take_message().expect("a data message");
+        let bytes = match &message {
+            Message::Binary(b) | Message::UncheckedText(b) => b.as_ptr() as usize,
+            Message::Text(t) => t.as_ptr() as usize,
+            _ => 0,
+        };
+        out.push((message, bytes == ptr));
+    });
     out
 }
 
