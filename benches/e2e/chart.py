@@ -27,6 +27,7 @@ COLORS = {
     "fastwebsockets": "#1c7ed6",
     "tokio-websockets": "#2f9e44",
     "tokio-tungstenite": "#7048e8",
+    "floor": "#adb5bd",
 }
 OTHER_COLOR = "#868e96"
 FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"'

@@ -18,6 +18,7 @@ case "$1" in
     fastwebsockets) cmd="$E2E_TARGET/release/echo_fastwebsockets" ;;
     tokio-websockets) cmd="$E2E_TARGET/release/echo_tokio_websockets" ;;
     tokio-tungstenite) cmd="$E2E_TARGET/release/echo_tungstenite" ;;
+    floor) cmd="$E2E_TARGET/release/echo_floor" ;;
     *) echo "unknown server $1" >&2; exit 2 ;;
 esac
 PORT=$((19000 + RANDOM % 300))
