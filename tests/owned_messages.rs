@@ -358,3 +358,66 @@ fn an_echo_reads_the_next_message_into_the_payload_it_wrote() {
         }
     }
 }
+
+#[test]
+fn an_echo_of_small_messages_allocates_nothing_per_message() {
+    // Copied messages (below 16 KiB) go into the payload the connection copied into its
+    // output last time: in the steady state an echo allocates nothing, for a message under
+    // 1 KiB (copied into the output) and one above it (written from its own buffer).
+    for size in [20, 1024, 8000] {
+        let payload: Vec<u8> = (0..size as u32).map(|i| (i * 3) as u8).collect();
+        let wire = client_frames(|tx, out| tx.binary(&payload, true, out).unwrap());
+        let mut server = Connection::server_open(Default::default(), Config::default());
+        for round in 0..4 {
+            let before = allocated();
+            let spare = server.input_buffer(8192).unwrap();
+            spare[..wire.len()].copy_from_slice(&wire);
+            server.commit_input(wire.len());
+            let Some(Ok(ConnEvent::Binary { .. })) = server.poll_event() else {
+                panic!("size {size} round {round}: no message")
+            };
+            let Some(Message::Binary(bytes)) = server.take_message() else {
+                panic!("size {size} round {round}: not taken")
+            };
+            assert_eq!(bytes, payload, "size {size} round {round}");
+            server.send_binary_owned(bytes).unwrap();
+            while let Some(n) = server.poll_transmit().map(<[u8]>::len) {
+                server.advance_transmit(n);
+            }
+            assert!(server.poll_event().is_none());
+            if round >= 2 {
+                assert_eq!(allocated() - before, 0, "size {size} round {round}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_kept_small_message_holds_no_more_than_twice_its_size() {
+    // The spare payload a large echo left is not used for a much smaller message: a caller
+    // that keeps small messages must not keep large buffers with them.
+    let big: Vec<u8> = vec![7; 8000];
+    let small: Vec<u8> = vec![9; 20];
+    let mut server = Connection::server_open(Default::default(), Config::default());
+    for (payload, keep) in [(&big, false), (&small, true)] {
+        let wire = client_frames(|tx, out| tx.binary(payload, true, out).unwrap());
+        let spare = server.input_buffer(8192).unwrap();
+        spare[..wire.len()].copy_from_slice(&wire);
+        server.commit_input(wire.len());
+        let Some(Ok(ConnEvent::Binary { .. })) = server.poll_event() else {
+            panic!("no message")
+        };
+        let Some(Message::Binary(bytes)) = server.take_message() else {
+            panic!("not taken")
+        };
+        assert_eq!(&bytes, payload);
+        if keep {
+            assert!(bytes.capacity() <= 2 * 32, "{}", bytes.capacity());
+        } else {
+            server.send_binary_owned(bytes).unwrap();
+            while let Some(n) = server.poll_transmit().map(<[u8]>::len) {
+                server.advance_transmit(n);
+            }
+        }
+    }
+}

@@ -19,7 +19,9 @@ const RETAIN_SEGMENTS: usize = 8;
 /// One sealed buffer of the queue.
 #[derive(Debug)]
 enum Segment {
-    /// Inline frame bytes, or an owned send's payload.
+    /// Inline frame bytes, sealed before an owned or shared buffer.
+    Frames(Vec<u8>),
+    /// An owned send's payload.
     Owned(Vec<u8>),
     /// Frame bytes shared with other connections; never copied unless an owned buffer is
     /// asked for ([`Connection::take_transmit`]).
@@ -29,7 +31,7 @@ enum Segment {
 impl Segment {
     fn bytes(&self) -> &[u8] {
         match self {
-            Self::Owned(v) => v,
+            Self::Frames(v) | Self::Owned(v) => v,
             Self::Shared(s) => s,
         }
     }
@@ -58,7 +60,7 @@ impl Output {
         if !self.inline.is_empty() {
             let sealed = core::mem::take(&mut self.inline);
             self.queued += sealed.len();
-            self.queue.push_back(Segment::Owned(sealed));
+            self.queue.push_back(Segment::Frames(sealed));
         }
     }
 
@@ -96,7 +98,7 @@ impl Output {
             .filter(|b| !b.is_empty())
     }
 
-    /// Marks `n` bytes of [`Output::pieces`] as written. Returns the largest owned buffer
+    /// Marks `n` bytes of [`Output::pieces`] as written. Returns the largest owned payload
     /// written out whole, for the receiver to reuse.
     pub(super) fn advance(&mut self, mut n: usize) -> Option<Vec<u8>> {
         let mut spent: Option<Vec<u8>> = None;
@@ -113,10 +115,14 @@ impl Output {
             n -= rest;
             self.sent = 0;
             self.queued -= front.bytes().len();
-            if let Some(Segment::Owned(v)) = self.queue.pop_front()
-                && spent.as_ref().is_none_or(|s| s.capacity() < v.capacity())
-            {
-                spent = Some(v);
+            match self.queue.pop_front() {
+                Some(Segment::Owned(v))
+                    if spent.as_ref().is_none_or(|s| s.capacity() < v.capacity()) =>
+                {
+                    spent = Some(v);
+                }
+                Some(Segment::Frames(v)) => self.reuse_as_inline(v),
+                _ => {}
             }
         }
         if self.queue.is_empty() && self.sent == self.inline.len() {
@@ -130,6 +136,19 @@ impl Output {
         spent
     }
 
+    /// Keeps written frame bytes' buffer (sealed before an owned or shared buffer) as the
+    /// inline buffer when that is empty and smaller, so that the next frames are appended
+    /// without allocating.
+    fn reuse_as_inline(&mut self, mut buf: Vec<u8>) {
+        if self.inline.is_empty()
+            && buf.capacity() > self.inline.capacity()
+            && buf.capacity() <= RETAIN_CAPACITY
+        {
+            buf.clear();
+            self.inline = buf;
+        }
+    }
+
     /// Takes the next unwritten buffer out of the queue, as it is (an owned payload, a shared
     /// frame, or the inline frame bytes so far); only a partly written owned buffer loses its
     /// written prefix by a move. `None` when nothing is pending.
@@ -140,14 +159,14 @@ impl Output {
                 self.queued -= s.bytes().len();
                 s
             }
-            None if self.inline.len() > sent => Segment::Owned(core::mem::take(&mut self.inline)),
+            None if self.inline.len() > sent => Segment::Frames(core::mem::take(&mut self.inline)),
             None => {
                 self.inline.clear();
                 return None;
             }
         };
         let buf = match segment {
-            Segment::Owned(mut v) => {
+            Segment::Frames(mut v) | Segment::Owned(mut v) => {
                 v.drain(..sent);
                 TransmitBuf(Repr::Owned(v))
             }

@@ -130,7 +130,10 @@ impl<M: MaskGen> Connection<M> {
             .is_some_and(|n| data.len() > n);
         let compressed = m.compressor.is_some() && data.len() >= m.config.deflate.threshold;
         if fragmented || compressed || data.len() < OWNED_MIN_LEN {
-            return self.send_data(kind, &data, true, Compression::Auto);
+            let sent = self.send_data(kind, &data, true, Compression::Auto);
+            // Copied into the output: the receiver may copy the next message into it.
+            self.receiver.recycle(data);
+            return sent;
         }
         let header = m.sender.frame_header(kind, data.len(), true)?;
         if let Some(key) = header.mask() {

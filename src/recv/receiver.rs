@@ -78,6 +78,11 @@ pub struct Receiver {
     /// The last read size offered through [`Receiver::spare_capacity`] (at most
     /// [`MAX_READ_HINT`]): kept after a message, so reads of that size need no new memory.
     read_hint: usize,
+    /// A payload given back by [`Receiver::recycle`] that the input buffer did not adopt
+    /// (empty if none): the next message copied out of the input is copied into it, so an
+    /// echo of messages that are copied allocates nothing per message. Its capacity is at
+    /// most [`Receiver::hand_over_min`], the most a copied message can be long.
+    spare: Vec<u8>,
 }
 
 impl Receiver {
@@ -119,6 +124,7 @@ impl Receiver {
             end: 0,
             assembly: Assembly::default(),
             reclaim: false,
+            spare: Vec::new(),
             last: Last::Nothing,
             inflate: None,
             read_hint: 0,
@@ -282,7 +288,7 @@ impl Receiver {
                     message.truncate(range.end);
                     message
                 } else {
-                    self.input[range].to_vec()
+                    self.copy_out(range)
                 };
                 Some(match (kind, validated) {
                     // The text the last event handed out as `&str`, validated as it arrived.
@@ -292,6 +298,21 @@ impl Receiver {
                 })
             }
         }
+    }
+
+    /// The bytes of `range` in the input, copied into the spare payload when it fits them
+    /// and is at most twice as large (no allocation, and a message kept by the caller holds
+    /// no more than twice its size), else into a new `Vec`.
+    fn copy_out(&mut self, range: Range<usize>) -> Vec<u8> {
+        let bytes = &self.input[range];
+        let cap = self.spare.capacity();
+        if cap < bytes.len() || cap > 2 * bytes.len().max(32) {
+            return bytes.to_vec();
+        }
+        let mut out = core::mem::take(&mut self.spare);
+        out.clear();
+        out.extend_from_slice(bytes);
+        out
     }
 
     /// The least message handed over as the buffer: 16 KiB, and no less than the read size
@@ -307,18 +328,24 @@ impl Receiver {
     /// buffered, no event's bytes are still to be taken, and `buf` is larger than the input
     /// buffer and within what the receiver keeps after a message of the largest read size
     /// ([`RECYCLE_MAX`], 144 KiB):
-    /// the connection gives back the payloads it wrote, so that an echo, or any exchange of
-    /// large messages, reads into memory already allocated and initialised. Memory held is
-    /// bounded as before; otherwise `buf` is dropped.
+    /// the connection gives back the payloads it wrote (or copied into its output), so that
+    /// an echo, or any exchange of large messages, reads into memory already allocated and
+    /// initialised. Otherwise `buf` is kept as the spare payload that the next copied message
+    /// goes into, if it is larger than the spare kept so far and no larger than a copied
+    /// message can be ([`hand_over_min`](Self::hand_over_min), 16–64 KiB); else it is
+    /// dropped. Memory held is bounded as before, plus that one spare.
     pub(crate) fn recycle(&mut self, buf: Vec<u8>) {
+        let cap = buf.capacity();
         if self.start == self.end
             && matches!(self.last, Last::Nothing)
-            && buf.capacity() > self.input.capacity()
-            && buf.capacity() <= RECYCLE_MAX
+            && cap > self.input.capacity()
+            && cap <= RECYCLE_MAX
         {
             self.input = buf;
             self.start = 0;
             self.end = 0;
+        } else if cap > self.spare.capacity() && cap <= self.hand_over_min() {
+            self.spare = buf;
         }
     }
 
@@ -329,6 +356,10 @@ impl Receiver {
     fn reclaim(&mut self) {
         self.reclaim = false;
         self.assembly.reclaim();
+        // The read size may have shrunk since the spare was kept.
+        if self.spare.capacity() > self.hand_over_min() {
+            self.spare = Vec::new();
+        }
         let held = self.end - self.start;
         let keep = held.max(self.retained());
         let len = self.input.len();
