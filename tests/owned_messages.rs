@@ -281,11 +281,28 @@ fn a_message_of_16_kib_and_a_read_that_starts_the_buffer_is_handed_over_however_
         assert_eq!(got[0].0, Message::Binary(small.clone()), "read {read}");
         assert!(!got[0].1, "read {read}: under 16 KiB is copied out");
     }
-    // Reads larger than the message: copied, since the room such a read needs after it
-    // would be zero-filled again for every message.
-    let got = take_all(&wire, 64 * 1024);
+    // A read up to twice the message's size: still handed over (the room after it is
+    // zero-filled at most once more than the message is long, which costs less than the copy).
+    let after = vec![2u8; 10_000];
+    let then_more = client_frames(|tx, out| {
+        tx.binary(&big, true, out).unwrap();
+        tx.binary(&after, true, out).unwrap();
+    });
+    let got = take_all(&then_more, 32 * 1024);
     assert_eq!(got[0].0, Message::Binary(big.clone()));
-    assert!(!got[0].1, "shorter than the read size: copied out");
+    assert!(got[0].1, "over half the read size: handed over");
+    assert_eq!(got[1].0, Message::Binary(after));
+    // Reads more than twice as large as the message: copied, since the room such a read needs
+    // after it would be zero-filled again for every message.
+    let filler = vec![1u8; 30_000];
+    let two = client_frames(|tx, out| {
+        tx.binary(&big, true, out).unwrap();
+        tx.binary(&filler, true, out).unwrap();
+    });
+    let got = take_all(&two, 64 * 1024);
+    assert_eq!(got[0].0, Message::Binary(big.clone()));
+    assert!(!got[0].1, "under half the read size: copied out");
+    assert_eq!(got[1].0, Message::Binary(filler));
 }
 
 #[test]

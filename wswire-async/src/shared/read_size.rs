@@ -8,11 +8,13 @@ pub(super) const READ_MIN: usize = 8 * 1024;
 pub(super) const READ_MAX: usize = 64 * 1024;
 
 /// The room to ask for after a read of `n` bytes into `offered`: twice as much when the read
-/// filled it (more is waiting, fewer reads), half when it used under a quarter of `size`.
+/// filled it (more is waiting, fewer reads) and was offered all that was asked for — room cut
+/// short by the connection (a frame waiting for its last bytes is offered what it needs)
+/// says nothing of what waits beyond it —, half when it used under a quarter of `size`.
 /// The connection shrinks its buffer back to the size asked for after each message, so an
 /// idle connection soon holds only `READ_MIN`.
 pub(super) fn next_read_size(size: usize, offered: usize, n: usize) -> usize {
-    if n == offered {
+    if n == offered && offered >= size {
         (size * 2).min(READ_MAX)
     } else if n < size / 4 {
         (size / 2).max(READ_MIN)
@@ -36,6 +38,11 @@ mod tests {
         assert_eq!(
             next_read_size(READ_MIN, 4 * READ_MIN, 4 * READ_MIN),
             2 * READ_MIN
+        );
+        // Room cut short by the connection, filled: no more than before.
+        assert_eq!(
+            next_read_size(4 * READ_MIN, READ_MIN, READ_MIN),
+            4 * READ_MIN
         );
         // Half full: unchanged; a small read: halved, never below the least.
         assert_eq!(next_read_size(READ_MAX, READ_MAX, READ_MAX / 2), READ_MAX);
