@@ -510,7 +510,7 @@ impl<M: MaskGen> Connection<M> {
     /// started the input buffer or waited in it over several reads (see
     /// [`Receiver::take_message`]); a payload the connection wrote out is read into next
     /// (at most 144 KiB of it is kept), or, when the input buffer does not need it, the next
-    /// message that is copied is copied into it (one payload of at most 64 KiB is kept for
+    /// message that is copied is copied into it (one payload of at most 32 KiB is kept for
     /// that, and used only for a message at least half its size), so an echo allocates
     /// nothing per message. With
     /// [`send_binary_owned`](Self::send_binary_owned) /

@@ -81,7 +81,7 @@ pub struct Receiver {
     /// A payload given back by [`Receiver::recycle`] that the input buffer did not adopt
     /// (empty if none): the next message copied out of the input is copied into it, so an
     /// echo of messages that are copied allocates nothing per message. Its capacity is at
-    /// most [`Receiver::hand_over_min`], the most a copied message can be long.
+    /// most [`Receiver::hand_over_min`] (16–32 KiB).
     spare: Vec<u8>,
 }
 
@@ -320,8 +320,9 @@ impl Receiver {
     /// [`recycle`](Self::recycle) or a new one, initialised only as far as the message was
     /// long or as reads need: the rest of a read's room is zero-filled again per message,
     /// which for a message under half a read costs more than copying the message out, and
-    /// for a larger one less (`benches/e2e`, a 16 KiB echo, four rounds of each: the median
-    /// user CPU per message 1.0–1.34× lower than when each was copied).
+    /// for a larger one less (`benches/e2e`, a 16 KiB echo at 1 and 100 connections, four
+    /// rounds of each: with the copy, the median user CPU per message was 1.0–1.34× what it
+    /// is with the hand-over).
     fn hand_over_min(&self) -> usize {
         HAND_OVER_MIN.max(self.read_hint / 2)
     }
@@ -332,9 +333,9 @@ impl Receiver {
     /// ([`RECYCLE_MAX`], 144 KiB):
     /// the connection gives back the payloads it wrote (or copied into its output), so that
     /// an echo, or any exchange of large messages, reads into memory already allocated and
-    /// initialised. Otherwise `buf` is kept as the spare payload that the next copied message
-    /// goes into, if it is larger than the spare kept so far and no larger than a copied
-    /// message can be ([`hand_over_min`](Self::hand_over_min), 16–64 KiB); else it is
+    /// initialised. Otherwise `buf` replaces the spare payload that the next copied message
+    /// goes into (the latest, so that it follows the size of the messages now exchanged) if
+    /// it is no larger than [`hand_over_min`](Self::hand_over_min) (16–32 KiB); else it is
     /// dropped. Memory held is bounded as before, plus that one spare.
     pub(crate) fn recycle(&mut self, buf: Vec<u8>) {
         let cap = buf.capacity();
@@ -346,7 +347,7 @@ impl Receiver {
             self.input = buf;
             self.start = 0;
             self.end = 0;
-        } else if cap > self.spare.capacity() && cap <= self.hand_over_min() {
+        } else if cap <= self.hand_over_min() {
             self.spare = buf;
         }
     }
