@@ -376,6 +376,29 @@ fn an_echo_reads_the_next_message_into_the_payload_it_wrote() {
     }
 }
 
+/// Feeds `wire` (one binary frame, at most 8 KiB) to `server` in one read and takes the
+/// message it carries.
+fn receive_one(server: &mut Connection, wire: &[u8]) -> Vec<u8> {
+    let spare = server.input_buffer(8192).unwrap();
+    spare[..wire.len()].copy_from_slice(wire);
+    server.commit_input(wire.len());
+    let Some(Ok(ConnEvent::Binary { .. })) = server.poll_event() else {
+        panic!("no message")
+    };
+    let Some(Message::Binary(bytes)) = server.take_message() else {
+        panic!("not taken")
+    };
+    bytes
+}
+
+/// Sends `bytes` back as an owned message and writes all the output out.
+fn echo(server: &mut Connection, bytes: Vec<u8>) {
+    server.send_binary_owned(bytes).unwrap();
+    while let Some(n) = server.poll_transmit().map(<[u8]>::len) {
+        server.advance_transmit(n);
+    }
+}
+
 #[test]
 fn an_echo_of_small_messages_allocates_nothing_per_message() {
     // Copied messages (below 16 KiB) go into the payload the connection wrote or copied into
@@ -388,20 +411,9 @@ fn an_echo_of_small_messages_allocates_nothing_per_message() {
         let wire = client_frames(|tx, out| tx.binary(&payload, true, out).unwrap());
         for round in 0..4 {
             let before = allocated();
-            let spare = server.input_buffer(8192).unwrap();
-            spare[..wire.len()].copy_from_slice(&wire);
-            server.commit_input(wire.len());
-            let Some(Ok(ConnEvent::Binary { .. })) = server.poll_event() else {
-                panic!("size {size} round {round}: no message")
-            };
-            let Some(Message::Binary(bytes)) = server.take_message() else {
-                panic!("size {size} round {round}: not taken")
-            };
+            let bytes = receive_one(&mut server, &wire);
             assert_eq!(bytes, payload, "size {size} round {round}");
-            server.send_binary_owned(bytes).unwrap();
-            while let Some(n) = server.poll_transmit().map(<[u8]>::len) {
-                server.advance_transmit(n);
-            }
+            echo(&mut server, bytes);
             assert!(server.poll_event().is_none());
             if round >= 2 {
                 assert_eq!(allocated() - before, 0, "size {size} round {round}");
@@ -419,23 +431,12 @@ fn a_kept_small_message_holds_no_more_than_twice_its_size() {
     let mut server = Connection::server_open(Default::default(), Config::default());
     for (payload, keep) in [(&big, false), (&small, true)] {
         let wire = client_frames(|tx, out| tx.binary(payload, true, out).unwrap());
-        let spare = server.input_buffer(8192).unwrap();
-        spare[..wire.len()].copy_from_slice(&wire);
-        server.commit_input(wire.len());
-        let Some(Ok(ConnEvent::Binary { .. })) = server.poll_event() else {
-            panic!("no message")
-        };
-        let Some(Message::Binary(bytes)) = server.take_message() else {
-            panic!("not taken")
-        };
+        let bytes = receive_one(&mut server, &wire);
         assert_eq!(&bytes, payload);
         if keep {
             assert!(bytes.capacity() <= 2 * 32, "{}", bytes.capacity());
         } else {
-            server.send_binary_owned(bytes).unwrap();
-            while let Some(n) = server.poll_transmit().map(<[u8]>::len) {
-                server.advance_transmit(n);
-            }
+            echo(&mut server, bytes);
         }
     }
 }
