@@ -116,11 +116,14 @@ pub(crate) fn close_or_wrong(inbox: &Inbox, wire: Wire) -> bool {
 pub(crate) fn play(stream: &mut TcpStream, case: &Case, shared: &Shared, obs: &mut Observed) {
     let wire = obs.wire;
     for (i, push) in case.pushes.iter().enumerate() {
-        if let Err(e) = stream.write_all(&push.bytes)
-            && !peer_closed(&lock(shared), wire)
-        {
-            obs.harness_error = Some(format!("write of push {} failed: {e}", i + 1));
-            break;
+        if let Err(e) = stream.write_all(&push.bytes) {
+            // The peer's Close can be on the socket before the reader thread has taken it in
+            // (the write fails on the peer's reset at once): wait for it, or for the end.
+            wait_until(shared, DUE, |b| peer_closed(b, wire));
+            if !peer_closed(&lock(shared), wire) {
+                obs.harness_error = Some(format!("write of push {} failed: {e}", i + 1));
+                break;
+            }
         }
         if push.pause {
             thread::sleep(PAUSE);
