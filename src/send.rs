@@ -26,83 +26,19 @@
 use alloc::vec::Vec;
 
 pub use crate::frame::DataKind;
+pub use masks::{ClientMasks, FixedMask, MaskGen, RandomMask, Unmasked};
 pub use prepared::PreparedMessage;
 
 use crate::Role;
 use crate::error::UsageError;
 use crate::extensions::deflate::Compressor;
 use crate::frame::{
-    CloseFrame, FrameHeader, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, MaskKey, Opcode, Rsv, apply_mask,
-    copy_masked,
+    CloseFrame, FrameHeader, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, MaskKey, Opcode, Rsv,
 };
 
+mod framing;
+mod masks;
 mod prepared;
-
-mod sealed {
-    /// Only this module's key sources exist: a client's frames can never go out unmasked or
-    /// under keys nobody chose.
-    pub trait Sealed {}
-}
-
-/// Where a [`Sender`] (or a connection) gets its masking keys: [`Unmasked`] for a server,
-/// [`RandomMask`] or [`FixedMask`] for a client. Sealed; see [`ClientMasks`].
-pub trait MaskGen: sealed::Sealed {
-    /// The key for the next frame, or `None` to send it unmasked (servers only).
-    fn next_mask(&mut self) -> Option<MaskKey>;
-}
-
-/// A key source that masks every frame — what a client must use (RFC 6455 §5.3). Implemented
-/// by [`RandomMask`] and [`FixedMask`] only, so a client cannot be built over [`Unmasked`].
-pub trait ClientMasks: MaskGen {}
-
-/// No masking: what a server uses.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Unmasked;
-
-impl sealed::Sealed for Unmasked {}
-
-impl MaskGen for Unmasked {
-    #[inline]
-    fn next_mask(&mut self) -> Option<MaskKey> {
-        None
-    }
-}
-
-/// A fresh key per frame from a cryptographically secure generator (RFC 6455 §5.3: "the
-/// masking key MUST be derived from a strong source of entropy"), e.g. `getrandom`'s
-/// `SysRng` or rand 0.10's `ThreadRng` (any `rand_core` 0.10 `CryptoRng`, re-exported as
-/// [`crate::rand_core`]).
-#[derive(Clone, Debug, Default)]
-pub struct RandomMask<R>(pub R);
-
-impl<R: rand_core::CryptoRng> sealed::Sealed for RandomMask<R> {}
-
-impl<R: rand_core::CryptoRng> MaskGen for RandomMask<R> {
-    #[inline]
-    fn next_mask(&mut self) -> Option<MaskKey> {
-        let mut key = [0u8; 4];
-        self.0.fill_bytes(&mut key);
-        Some(MaskKey(key))
-    }
-}
-
-impl<R: rand_core::CryptoRng> ClientMasks for RandomMask<R> {}
-
-/// The same key for every frame. **Only for tests and reproducible examples**: predictable
-/// keys defeat the purpose of masking (RFC 6455 §10.3).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FixedMask(pub MaskKey);
-
-impl sealed::Sealed for FixedMask {}
-
-impl MaskGen for FixedMask {
-    #[inline]
-    fn next_mask(&mut self) -> Option<MaskKey> {
-        Some(self.0)
-    }
-}
-
-impl ClientMasks for FixedMask {}
 
 /// Whether a message may be compressed when permessage-deflate is agreed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -525,102 +461,6 @@ impl<M: MaskGen> Sender<M> {
             out,
         );
         Ok(())
-    }
-
-    /// Splits `data` into frames per `max_frame_payload`: the first carries `opcode` and
-    /// `rsv`, the rest are continuations; only the last may carry FIN.
-    #[inline]
-    fn for_each_piece(
-        &mut self,
-        opcode: Opcode,
-        data: &[u8],
-        fin: bool,
-        rsv: Rsv,
-        mut f: impl FnMut(&mut Self, Piece<'_>),
-    ) {
-        let max = match self.config.max_frame_payload {
-            Some(max) if max > 0 && data.len() > max => max,
-            _ => {
-                return f(
-                    self,
-                    Piece {
-                        opcode,
-                        fin,
-                        rsv,
-                        payload: data,
-                    },
-                );
-            }
-        };
-        let mut chunks = data.chunks(max).peekable();
-        let (mut opcode, mut rsv) = (opcode, rsv);
-        while let Some(payload) = chunks.next() {
-            let last = chunks.peek().is_none();
-            f(
-                self,
-                Piece {
-                    opcode,
-                    fin: fin && last,
-                    rsv,
-                    payload,
-                },
-            );
-            opcode = Opcode::Continuation;
-            rsv = Rsv::NONE;
-        }
-    }
-
-    /// A client's next key (a [`ClientMasks`] source, so always one); a server's is `None`.
-    #[inline]
-    fn next_mask(&mut self) -> Option<MaskKey> {
-        self.masks.next_mask()
-    }
-
-    #[inline]
-    fn header(&mut self, piece: &Piece<'_>) -> ([u8; MAX_HEADER_LEN], usize, Option<MaskKey>) {
-        let mask = self.next_mask();
-        let header = FrameHeader {
-            fin: piece.fin,
-            rsv: piece.rsv,
-            opcode: piece.opcode,
-            mask,
-            payload_len: piece.payload.len() as u64,
-        };
-        let mut bytes = [0u8; MAX_HEADER_LEN];
-        // Cannot fail: control payloads were checked (≤ 125, FIN set) and a slice's length
-        // is below 2^63.
-        let len = header.encode(&mut bytes).unwrap_or(0);
-        (bytes, len, mask)
-    }
-
-    #[inline]
-    fn push_frame(&mut self, piece: &Piece<'_>, out: &mut Vec<u8>) {
-        let (bytes, len, mask) = self.header(piece);
-        // A fixed-size copy of the whole header buffer, then the length cut back: cheaper than
-        // a variable-length copy (a call to memcpy) for 2–14 bytes.
-        let at = out.len() + len;
-        out.extend_from_slice(&bytes);
-        out.truncate(at);
-        out.extend_from_slice(piece.payload);
-        if let Some(key) = mask {
-            apply_mask(&mut out[at..], key, 0);
-        }
-    }
-
-    /// Writes one frame into `out`, which the caller sized with `encoded_len`.
-    #[inline]
-    fn write_frame(&mut self, piece: &Piece<'_>, out: &mut [u8]) -> usize {
-        let (bytes, len, mask) = self.header(piece);
-        let (head, body) = out.split_at_mut(len.min(out.len()));
-        head.copy_from_slice(&bytes[..head.len()]);
-        let n = piece.payload.len().min(body.len());
-        match mask {
-            Some(key) => {
-                copy_masked(&mut body[..n], piece.payload, key, 0);
-            }
-            None => body[..n].copy_from_slice(&piece.payload[..n]),
-        }
-        head.len() + n
     }
 }
 

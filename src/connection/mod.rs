@@ -71,21 +71,18 @@
 //! [`Connection::handle_timeout`] whenever time passes.
 
 use alloc::boxed::Box;
-use alloc::string::String;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 use core::time::Duration;
 
 use crate::Role;
-use crate::extensions::NegotiationError;
-use crate::extensions::deflate::{DeflateConfig, DeflateParams};
-use crate::frame::Decoded;
+use crate::extensions::deflate::DeflateConfig;
 use crate::handshake::{ClientHandshake, Negotiated, ServerConfig, ServerHandshake};
 use crate::recv::{self, Delivery, Receiver, RecvConfig};
 use crate::send::{ClientMasks, MaskGen, RandomMask, SendConfig, Sender, Unmasked};
 
 mod error;
 mod machine;
+mod opening;
 mod output;
 mod sending;
 mod timers;
@@ -383,69 +380,6 @@ impl<M: MaskGen> Connection<M> {
         }
     }
 
-    /// Runs the opening handshake on `bytes`; returns how many belonged to it once it
-    /// completes (`None` while it needs more, or when it failed).
-    fn handle_handshake(&mut self, bytes: &[u8]) -> Option<usize> {
-        let Phase::Connecting(hs) = &mut self.m.phase else {
-            return Some(0);
-        };
-        let consumed = match &mut **hs {
-            Handshake::Server(hs, server) => match hs.handle_input(bytes) {
-                Ok(Decoded::Incomplete { .. }) => return None,
-                Ok(Decoded::Complete((request, consumed))) => {
-                    let accepted = request.accept(server);
-                    self.m.path = Some(String::from(request.target()));
-                    accepted.write_to(self.m.out.inline());
-                    self.m.negotiated = accepted.into_negotiated();
-                    consumed
-                }
-                Err(e) => {
-                    e.rejection().write_to(self.m.out.inline());
-                    self.m.step(Transition::Fail(Error::Request(e)));
-                    return None;
-                }
-            },
-            Handshake::Client(hs) => match hs.handle_input(bytes) {
-                Ok(Decoded::Incomplete { .. }) => return None,
-                Ok(Decoded::Complete((value, consumed))) => {
-                    self.m.negotiated = value;
-                    consumed
-                }
-                Err(e) => {
-                    self.m.step(Transition::Fail(Error::Response(e)));
-                    return None;
-                }
-            },
-        };
-        self.m.step(Transition::Opened);
-        self.apply_extensions();
-        Some(consumed)
-    }
-
-    /// Sets up what the handshake agreed: permessage-deflate (RFC 7692) turns on RSV1 and
-    /// inflation in the receiver and compression in the sender. An agreement that cannot be
-    /// run fails the connection with 1011, discarding any input already buffered.
-    fn apply_extensions(&mut self) {
-        let params = match DeflateParams::from_extensions(self.m.negotiated.extensions()) {
-            Ok(Some(p)) => p,
-            Ok(None) => return,
-            Err(e) => return self.fail_extension(e),
-        };
-        let Some(inflater) = self.m.config.deflate.inflater(&params, self.m.role) else {
-            return self.fail_extension(NegotiationError::new(
-                "permessage-deflate agreed but no codec configured",
-            ));
-        };
-        self.receiver.set_inflater(inflater);
-        self.m.compressor = self.m.config.deflate.compressor(&params, self.m.role);
-    }
-
-    fn fail_extension(&mut self, e: NegotiationError) {
-        let c = &self.m.config;
-        self.receiver = Receiver::with_delivery(self.m.role, c.recv, c.delivery);
-        self.m.step(Transition::Fail(Error::Extension(e)));
-    }
-
     /// The transport reached end of stream.
     pub fn handle_eof(&mut self) {
         self.m.step(Transition::Eof);
@@ -533,63 +467,6 @@ impl<M: MaskGen> Connection<M> {
     /// ```
     pub fn take_message(&mut self) -> Option<recv::Message> {
         self.receiver.take_message()
-    }
-
-    /// The bytes to write to the transport next, if any; report how many were written with
-    /// [`Connection::advance_transmit`].
-    pub fn poll_transmit(&mut self) -> Option<&[u8]> {
-        self.m.out.pieces().next()
-    }
-
-    /// The pending output as up to `bufs.len()` slices in order, for a vectored write
-    /// (`writev`; wrap them in `std::io::IoSlice`); returns how many were filled. The payload of
-    /// an owned send ([`Connection::send_binary_owned`]) is its own slice, never copied.
-    pub fn poll_transmit_vectored<'a>(&'a self, bufs: &mut [&'a [u8]]) -> usize {
-        let mut n = 0;
-        for (slot, piece) in bufs.iter_mut().zip(self.m.out.pieces()) {
-            *slot = piece;
-            n += 1;
-        }
-        n
-    }
-
-    /// Marks `n` bytes from [`Connection::poll_transmit`] (or the slices of
-    /// [`Connection::poll_transmit_vectored`], in order) as written.
-    pub fn advance_transmit(&mut self, n: usize) {
-        // A payload written out is memory the receiver may read into next.
-        if let Some(spent) = self.m.out.advance(n) {
-            self.receiver.recycle(spent);
-        }
-        if self.m.out.len() == 0 {
-            self.m.pending_pongs = 0;
-        }
-    }
-
-    /// Takes the next pending output buffer as owned bytes, for a writer that runs apart
-    /// from the connection (another task, a channel): the inline frame bytes queued so far,
-    /// or an owned send's payload as it was given — no copy either way; the shared frames of a
-    /// [`PreparedMessage`](crate::send::PreparedMessage) are copied into a `Vec` here
-    /// ([`Connection::take_transmit_buf`] hands them over shared). Call it until `None`; the
-    /// buffers must be written in the order taken. (A buffer partly reported written by
-    /// `advance_transmit` loses that prefix.)
-    ///
-    /// ```
-    /// use wswire::connection::{Config, Connection};
-    ///
-    /// let mut conn = Connection::server_open(Default::default(), Config::default());
-    /// conn.send_text("hi")?;
-    /// let buf: Vec<u8> = conn.take_transmit().unwrap(); // hand it to the writer task
-    /// assert_eq!(buf, [0x81, 0x02, b'h', b'i']);
-    /// assert_eq!(conn.take_transmit(), None);
-    /// # Ok::<(), wswire::UsageError>(())
-    /// ```
-    pub fn take_transmit(&mut self) -> Option<Vec<u8>> {
-        self.take_transmit_buf().map(TransmitBuf::into_vec)
-    }
-
-    /// Bytes queued for the transport.
-    pub fn pending_output(&self) -> usize {
-        self.m.out.len()
     }
 
     /// Whether the caller should now close the transport: the connection is `Closed`, its

@@ -237,6 +237,63 @@ impl From<TransmitBuf> for Vec<u8> {
 }
 
 impl<M: MaskGen> Connection<M> {
+    /// The bytes to write to the transport next, if any; report how many were written with
+    /// [`Connection::advance_transmit`].
+    pub fn poll_transmit(&mut self) -> Option<&[u8]> {
+        self.m.out.pieces().next()
+    }
+
+    /// The pending output as up to `bufs.len()` slices in order, for a vectored write
+    /// (`writev`; wrap them in `std::io::IoSlice`); returns how many were filled. The payload of
+    /// an owned send ([`Connection::send_binary_owned`]) is its own slice, never copied.
+    pub fn poll_transmit_vectored<'a>(&'a self, bufs: &mut [&'a [u8]]) -> usize {
+        let mut n = 0;
+        for (slot, piece) in bufs.iter_mut().zip(self.m.out.pieces()) {
+            *slot = piece;
+            n += 1;
+        }
+        n
+    }
+
+    /// Marks `n` bytes from [`Connection::poll_transmit`] (or the slices of
+    /// [`Connection::poll_transmit_vectored`], in order) as written.
+    pub fn advance_transmit(&mut self, n: usize) {
+        // A payload written out is memory the receiver may read into next.
+        if let Some(spent) = self.m.out.advance(n) {
+            self.receiver.recycle(spent);
+        }
+        if self.m.out.len() == 0 {
+            self.m.pending_pongs = 0;
+        }
+    }
+
+    /// Takes the next pending output buffer as owned bytes, for a writer that runs apart
+    /// from the connection (another task, a channel): the inline frame bytes queued so far,
+    /// or an owned send's payload as it was given — no copy either way; the shared frames of a
+    /// [`PreparedMessage`](crate::send::PreparedMessage) are copied into a `Vec` here
+    /// ([`Connection::take_transmit_buf`] hands them over shared). Call it until `None`; the
+    /// buffers must be written in the order taken. (A buffer partly reported written by
+    /// `advance_transmit` loses that prefix.)
+    ///
+    /// ```
+    /// use wswire::connection::{Config, Connection};
+    ///
+    /// let mut conn = Connection::server_open(Default::default(), Config::default());
+    /// conn.send_text("hi")?;
+    /// let buf: Vec<u8> = conn.take_transmit().unwrap(); // hand it to the writer task
+    /// assert_eq!(buf, [0x81, 0x02, b'h', b'i']);
+    /// assert_eq!(conn.take_transmit(), None);
+    /// # Ok::<(), wswire::UsageError>(())
+    /// ```
+    pub fn take_transmit(&mut self) -> Option<Vec<u8>> {
+        self.take_transmit_buf().map(TransmitBuf::into_vec)
+    }
+
+    /// Bytes queued for the transport.
+    pub fn pending_output(&self) -> usize {
+        self.m.out.len()
+    }
+
     /// Takes the next pending output buffer, for a writer that runs apart from the
     /// connection (another task, a channel): as [`Connection::take_transmit`], but the frames
     /// of a [`PreparedMessage`](crate::send::PreparedMessage) come out shared
