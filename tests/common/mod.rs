@@ -14,6 +14,9 @@ pub fn hex(s: &str) -> Vec<u8> {
 use wswire::Role;
 use wswire::recv::{Decoder, Delivery, Event, Receiver, RecvConfig};
 
+#[cfg(feature = "deflate")]
+pub mod deflate;
+
 /// `bytes` cut at the given points (each taken modulo `len + 1`, in order): the chunks a
 /// transport might deliver.
 pub fn split_at<'a>(bytes: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
