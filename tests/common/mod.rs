@@ -16,6 +16,7 @@ use wswire::recv::{Decoder, Delivery, Event, Receiver, RecvConfig};
 
 #[cfg(feature = "deflate")]
 pub mod deflate;
+pub mod handshake;
 
 /// `bytes` cut at the given points (each taken modulo `len + 1`, in order): the chunks a
 /// transport might deliver.
