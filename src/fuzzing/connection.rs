@@ -30,16 +30,16 @@ const RESPONSE: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket
 Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
 
 /// Bytes taken from the script, in order; zero once it is used up.
-struct Script<'a>(&'a [u8]);
+pub(super) struct Script<'a>(pub(super) &'a [u8]);
 
 impl Script<'_> {
-    fn byte(&mut self) -> u8 {
+    pub(super) fn byte(&mut self) -> u8 {
         let (&b, rest) = self.0.split_first().unwrap_or((&0, &[]));
         self.0 = rest;
         b
     }
 
-    fn bytes(&mut self, n: usize) -> &[u8] {
+    pub(super) fn bytes(&mut self, n: usize) -> &[u8] {
         let n = n.min(self.0.len());
         let (a, b) = self.0.split_at(n);
         self.0 = b;

@@ -13,6 +13,7 @@ mod connection;
 mod corpus_tests;
 mod deflate;
 mod differential;
+mod echo;
 mod handshake;
 #[cfg(feature = "http")]
 mod handshake_http;
@@ -22,6 +23,7 @@ pub use codecs::{apply_mask_portable, copy_masked_portable, frame_header, utf8};
 pub use connection::connection;
 pub use deflate::{deflate_roundtrip, inflate};
 pub use differential::{End, LIMIT, Msg, Outcome, differential, outcome as wswire_outcome};
+pub use echo::echo;
 pub use handshake::{extensions_header, handshake_request, handshake_response};
 pub use recv::{receiver_client, receiver_server, roundtrip};
 
@@ -39,6 +41,7 @@ pub fn by_name(target: &str) -> Option<fn(&[u8])> {
         "inflate" => inflate,
         "deflate_roundtrip" => deflate_roundtrip,
         "connection" => connection,
+        "echo" => echo,
         // Without the fuzz crate's tungstenite: wswire byte by byte as the other side.
         "differential" => |d| differential(d, differential::outcome_bytewise),
         _ => return None,
